@@ -1,1 +1,3 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns = [path("v1/", include("channels_app.widget.urls"))]

@@ -5,10 +5,11 @@ inside the ``python -m myagent.devdb serve`` process, so the GPL-2.0 SecantusDB
 code stays a development/test dependency. Production talks to a real mongod,
 which needs none of this.
 
-SecantusDB 0.7.0b3's Python server deviates from mongod in two ways that break
-queries django-mongodb-backend emits. ``apply()`` monkeypatches the stage table
+SecantusDB 0.7.0b3's Python server deviates from mongod in ways that break
+queries django-mongodb-backend emits (1, 2), plus one found while checking the
+ORM against it (3). ``apply()`` monkeypatches the stage table
 ``secantus.aggregate._STAGES`` (the one dispatch point every pipeline, sub-pipeline
-and pipeline-style update goes through):
+and pipeline-style update goes through) and the expression operator table:
 
 1. ``$project`` / ``$addFields`` / ``$set`` read a nested document such as
    ``{"a": {"b": 1}}`` as a literal value. mongod reads a nested document whose
@@ -27,6 +28,14 @@ and pipeline-style update goes through):
    but newer releases wrap ``__in=<subquery>`` lookups in
    ``{"$unionWith": {"pipeline": [{"$documents": [...]}]}}``.
 
+3. ``$type`` of an operator expression that evaluates to missing, such as
+   ``{"$type": {"$getField": {"input": "$meta", "field": "k"}}}`` on
+   ``meta: {}``, answers ``"object"`` (SecantusDB's internal MISSING marker
+   leaks into ``$type``); mongod answers ``"missing"``. django-mongodb-backend's
+   JSONField ``has_key`` / ``has_keys`` / ``has_any_keys`` and numeric key
+   lookups depend on it, so ``filter(data__has_key="k")`` matched every row.
+   Patched in the operator table ``secantus.expressions._OPS``.
+
 ``tests/devdb/test_compat_canary.py`` checks that both deviations still exist in
 an unpatched server: when SecantusDB fixes one upstream, the canary fails and
 the matching patch here should be deleted.
@@ -42,7 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import secantus
-from secantus import aggregate
+from secantus import aggregate, expressions
 from secantus.aggregate import AggregateError, PipelineContext, apply_pipeline
 from secantus.expressions import MISSING, evaluate_or_missing
 
@@ -54,13 +63,12 @@ TESTED_SECANTUS_VERSION = "0.7.0b3"
 Doc = dict[str, Any]
 StageHandler = Callable[[Any, list[Doc], PipelineContext], list[Doc]]
 
-_ORIGINAL_STAGES: dict[str, StageHandler] = {}
-
 
 def apply() -> None:
-    """Patch SecantusDB's stage table in this process. Idempotent."""
-    if _ORIGINAL_STAGES:
+    """Patch SecantusDB's stage and operator tables in this process. Idempotent."""
+    if getattr(aggregate, "_myagent_compat_applied", False):
         return
+    aggregate._myagent_compat_applied = True  # type: ignore[attr-defined]
     if secantus.__version__ != TESTED_SECANTUS_VERSION:
         # Still patch: the canary tests say whether each patch is still needed.
         logger.warning(
@@ -69,9 +77,10 @@ def apply() -> None:
             secantus.__version__,
         )
     stages: dict[str, StageHandler] = aggregate._STAGES
-    _ORIGINAL_STAGES.update({name: stages[name] for name in _PATCHES})
     for name, patch in _PATCHES.items():
-        stages[name] = functools.partial(patch, original=_ORIGINAL_STAGES[name])
+        stages[name] = functools.partial(patch, original=stages[name])
+    operators: dict[str, Callable[[Any, Any], Any]] = expressions._OPS
+    operators["$type"] = functools.partial(_patched_type, original=operators["$type"])
 
 
 # --- 1. nested field specs --------------------------------------------------------
@@ -354,3 +363,14 @@ _PATCHES: dict[str, Callable[..., list[Doc]]] = {
     "$set": _patched_add_fields,
     "$unionWith": _patched_union_with,
 }
+
+
+# --- 3. $type of a missing expression value ----------------------------------------
+
+
+def _patched_type(arg: Any, ctx: Any, *, original: Callable[[Any, Any], Any]) -> Any:
+    # Field paths and $$REMOVE are already right; only an operator expression
+    # (e.g. $getField of an absent key) can hand back the MISSING marker.
+    if _is_operator_document(arg) and expressions._eval(arg, ctx) is MISSING:
+        return "missing"
+    return original(arg, ctx)

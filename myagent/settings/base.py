@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "accounts",
     "agents",
     "channels_app",
+    "channels_app.widget",
+    "channels_app.voice",
     "billing",
     "integrations",
 ]

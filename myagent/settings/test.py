@@ -8,6 +8,11 @@ if "MONGODB_URI" not in os.environ:
     os.environ["MONGODB_URI"] = start_server(memory=True).uri
 
 from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Each test run consumes its own queue, so concurrent runs on one Redis never share work.
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TASK_DEFAULT_QUEUE", default=f"test-{os.getpid()}")
+os.environ["CELERY_TASK_DEFAULT_QUEUE"] = CELERY_TASK_DEFAULT_QUEUE
