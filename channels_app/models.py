@@ -8,11 +8,14 @@ from myagent.fields import EncryptedTextField
 
 
 class TwilioAccount(TenantModel):
-    """An organization's own Twilio credentials (auth token, or API key + secret)."""
+    """An organization's own Twilio credentials, encrypted at rest.
+
+    The auth token is always required: Twilio signs every webhook with it. REST calls
+    use the API key + secret when one is set, else the auth token.
+    """
 
     name = models.CharField(_("name"), max_length=80, default="Twilio")
     account_sid = models.CharField(_("account SID"), max_length=34)
-    # Either the account auth token, or an API key secret when api_key_sid is set.
     auth_token = EncryptedTextField(_("auth token"))
     api_key_sid = models.CharField(_("API key SID"), max_length=34, blank=True)
     api_key_secret = EncryptedTextField(_("API key secret"), blank=True)
@@ -66,3 +69,55 @@ class ChannelConnection(TenantModel):
     def twilio_address(self) -> str:
         """The sender as Twilio writes it in webhooks (`whatsapp:+34…` for WhatsApp)."""
         return f"whatsapp:{self.address}" if self.kind == self.Kind.WHATSAPP else self.address
+
+
+class TwilioMessage(TenantModel):
+    """One Messages-API send: a whole reply, or one part of a reply split to the channel's
+    length limit. The row is written before the HTTP call and claimed (pending → submitting)
+    so a task that runs twice never sends the same part twice; status callbacks find it
+    by `sid` and only move its status forward."""
+
+    class Status(models.TextChoices):
+        # Ours, before Twilio has the message:
+        PENDING = "pending", _("Pending")
+        SUBMITTING = "submitting", _("Submitting")
+        # Twilio's MessageStatus values:
+        ACCEPTED = "accepted", _("Accepted")
+        SCHEDULED = "scheduled", _("Scheduled")
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        READ = "read", _("Read")
+        UNDELIVERED = "undelivered", _("Undelivered")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    connection = models.ForeignKey(
+        ChannelConnection, on_delete=models.SET_NULL, null=True, blank=True, related_name="twilio_messages"
+    )
+    message = models.ForeignKey("agents.Message", on_delete=models.CASCADE, related_name="twilio_parts")
+    part = models.PositiveSmallIntegerField(default=0)
+    to = models.CharField(max_length=40)
+    body = models.TextField(blank=True)
+    # Approved WhatsApp template sent instead of a free-form body (outside the 24-hour window).
+    content_sid = models.CharField(max_length=34, blank=True)
+    sid = models.CharField(max_length=40, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=10, blank=True)
+    error_message = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta(TenantModel.Meta):
+        verbose_name = _("Twilio message")
+        verbose_name_plural = _("Twilio messages")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "part"], name="unique_twilio_message_part"),
+            # Status callbacks route by MessageSid, platform-wide.
+            models.UniqueConstraint(fields=["sid"], condition=models.Q(sid__gt=""), name="unique_twilio_message_sid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sid or 'unsent'} part {self.part} ({self.status})"

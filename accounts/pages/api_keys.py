@@ -40,5 +40,5 @@ class ApiKeyRevokePage(OrganizationPage):
         api_key = api_key_revoke(organization=self.organization, key_id=key_id)
         messages.success(request, _("The key “%(name)s” was revoked. Apps using it stop working now.") % {"name": api_key.name})
         if request.htmx:
-            return TemplateResponse(request, "backoffice/partials/api_key_row.html", {"api_key": api_key})
+            return TemplateResponse(request, "backoffice/partials/api_key_row.html", {"api_key": api_key, "swap_messages": True})
         return redirect("backoffice:api_key_list")

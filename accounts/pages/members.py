@@ -84,7 +84,7 @@ class MemberRolePage(MembersPageBase):
             return _redirect(request, "backoffice:home")
         if request.htmx:
             actor = member if member.pk == self.membership.pk else self.membership
-            context = {"member": member, "actor": actor, "roles": Role.choices}
+            context = {"member": member, "actor": actor, "roles": Role.choices, "swap_messages": True}
             return TemplateResponse(request, "backoffice/partials/member_row.html", context)
         return redirect("backoffice:member_list")
 

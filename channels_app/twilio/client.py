@@ -11,14 +11,23 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import requests
 from django.conf import settings
-from twilio.base.exceptions import TwilioRestException
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from channels_app.models import TwilioAccount
+from channels_app.models import ChannelConnection, TwilioAccount
 
-__all__ = ["TwilioCredentials", "TwilioRestException", "client_for", "credentials_for", "send_message"]
+__all__ = [
+    "TwilioCredentials",
+    "TwilioRestException",
+    "TwilioSendError",
+    "client_for",
+    "credentials_for",
+    "send_message",
+    "twilio_auth_tokens_for",
+]
 
 
 class RebasingHttpClient(TwilioHttpClient):
@@ -62,6 +71,14 @@ def credentials_for(account: TwilioAccount | None) -> TwilioCredentials | None:
     return None
 
 
+def twilio_auth_tokens_for(connection: ChannelConnection) -> list[str]:
+    """The auth tokens a webhook for `connection` may be signed with: its organization's
+    account token, or the platform token when the connection uses the platform account.
+    Empty (so every request fails the signature check) when neither is configured."""
+    credentials = credentials_for(connection.twilio_account)
+    return [credentials.auth_token] if credentials and credentials.auth_token else []
+
+
 _clients: dict[TwilioCredentials, Client] = {}
 _lock = threading.Lock()
 
@@ -88,6 +105,39 @@ def client_for(credentials: TwilioCredentials) -> Client:
         return client
 
 
+SDK_MESSAGE_PREFIX = "Unable to create record: "
+
+
+def _http_error(status: int, code: int | None, message: str) -> TwilioSendError:
+    # Rate limits and server errors mean Twilio did not create the message: safe to retry.
+    return TwilioSendError(code=str(code or status), message=message, retryable=status == 429 or status >= 500)
+
+
+class TwilioSendError(Exception):
+    """A send Twilio did not accept. `retryable` is True only when Twilio certainly did not
+    create the message (rate limit, server error, connection refused), so sending again
+    cannot deliver it twice; a read timeout is not retryable for the same reason."""
+
+    def __init__(self, *, code: str, message: str, retryable: bool):
+        self.code = code
+        self.message = message[:255]
+        self.retryable = retryable
+        super().__init__(f"{code}: {self.message}")
+
+
 def send_message(credentials: TwilioCredentials, **params: Any) -> Any:
-    """Create an outbound message (Messages API). Raises TwilioRestException on errors."""
-    return client_for(credentials).messages.create(**params)
+    """Create an outbound message (Messages API) and return Twilio's resource.
+
+    Raises TwilioSendError for every failure, with Twilio's error code when it gave one.
+    """
+    try:
+        return client_for(credentials).messages.create(**params)
+    except TwilioRestException as exc:
+        # The SDK prefixes Twilio's message with its own "Unable to create record: ".
+        raise _http_error(exc.status, exc.code, str(exc.msg or "").removeprefix(SDK_MESSAGE_PREFIX)) from exc
+    except TwilioServiceException as exc:  # RFC 9457 problem details, newer Twilio APIs
+        raise _http_error(exc.status, exc.code, str(exc.detail or exc.title or "")) from exc
+    except requests.ConnectionError as exc:  # includes ConnectTimeout: the request never reached Twilio
+        raise TwilioSendError(code="connection_error", message=type(exc).__name__, retryable=True) from exc
+    except requests.Timeout as exc:
+        raise TwilioSendError(code="timeout", message=type(exc).__name__, retryable=False) from exc

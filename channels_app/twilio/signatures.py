@@ -13,6 +13,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from twilio.request_validator import RequestValidator
 
+from channels_app.models import ChannelConnection
+from channels_app.twilio.client import twilio_auth_tokens_for
+from channels_app.twilio.selectors import auth_tokens_for_account_sid
+
 
 def public_url(path_with_query: str) -> str:
     return settings.PUBLIC_BASE_URL + path_with_query
@@ -34,3 +38,23 @@ def request_signature_valid(*, request: HttpRequest, auth_tokens: Iterable[str])
     return is_valid_signature(
         auth_tokens=auth_tokens, url=url, params=params, signature=request.headers.get("X-Twilio-Signature", "")
     )
+
+
+def request_is_signed(request: HttpRequest) -> bool:
+    """Whether the request carries a Twilio signature at all (unsigned requests are refused
+    before any lookup)."""
+    return bool(request.headers.get("X-Twilio-Signature"))
+
+
+def connection_request_valid(*, request: HttpRequest, connection: ChannelConnection) -> bool:
+    """Check a webhook addressed to `connection` with its organization's auth token (or the
+    platform token when the connection uses the platform account). Fails closed when no
+    token is configured."""
+    return request_signature_valid(request=request, auth_tokens=twilio_auth_tokens_for(connection))
+
+
+def unrouted_request_valid(*, request: HttpRequest) -> bool:
+    """Check a webhook that names no known connection (unknown number, unknown MessageSid)
+    with the tokens of the AccountSid it carries, or the platform token."""
+    tokens = auth_tokens_for_account_sid(account_sid=request.POST.get("AccountSid", ""))
+    return request_signature_valid(request=request, auth_tokens=tokens)

@@ -21,6 +21,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument("--port", type=int, default=0, help="0 picks a free port (default)")
     serve_parser.add_argument("--ready-file", type=Path, metavar="PATH", help="receives the URI once ready")
     serve_parser.add_argument(
+        "--owner-pid",
+        type=int,
+        metavar="PID",
+        help="exit once this process is no longer our parent (default: the parent at startup)",
+    )
+    serve_parser.add_argument(
         "--no-compat",
         dest="compat",
         action="store_false",
@@ -34,7 +40,14 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     storage = ":memory:" if args.memory else str(args.data.resolve())
     try:
-        serve(storage=storage, host=args.host, port=args.port, ready_file=args.ready_file, compat=args.compat)
+        serve(
+            storage=storage,
+            host=args.host,
+            port=args.port,
+            ready_file=args.ready_file,
+            compat=args.compat,
+            owner_pid=args.owner_pid,
+        )
     except DevServerError as exc:
         print(f"devdb: {exc}", file=sys.stderr)
         return 1

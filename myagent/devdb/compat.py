@@ -27,7 +27,6 @@ and pipeline-style update goes through) and the expression operator table:
    rejected; mongod accepts it. django-mongodb-backend 5.2.4 does not emit it,
    but newer releases wrap ``__in=<subquery>`` lookups in
    ``{"$unionWith": {"pipeline": [{"$documents": [...]}]}}``.
-
 3. ``$type`` of an operator expression that evaluates to missing, such as
    ``{"$type": {"$getField": {"input": "$meta", "field": "k"}}}`` on
    ``meta: {}``, answers ``"object"`` (SecantusDB's internal MISSING marker
@@ -36,9 +35,9 @@ and pipeline-style update goes through) and the expression operator table:
    lookups depend on it, so ``filter(data__has_key="k")`` matched every row.
    Patched in the operator table ``secantus.expressions._OPS``.
 
-``tests/devdb/test_compat_canary.py`` checks that both deviations still exist in
-an unpatched server: when SecantusDB fixes one upstream, the canary fails and
-the matching patch here should be deleted.
+``tests/devdb/test_compat_canary.py`` checks that each deviation still exists in
+an unpatched server (``serve --no-compat``): when SecantusDB fixes one upstream,
+its canary fails and the matching patch here should be deleted.
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ def apply() -> None:
     """Patch SecantusDB's stage and operator tables in this process. Idempotent."""
     if getattr(aggregate, "_myagent_compat_applied", False):
         return
-    aggregate._myagent_compat_applied = True  # type: ignore[attr-defined]
+    aggregate._myagent_compat_applied = True
     if secantus.__version__ != TESTED_SECANTUS_VERSION:
         # Still patch: the canary tests say whether each patch is still needed.
         logger.warning(
@@ -94,7 +93,7 @@ class _Node:
 
     included: set[str] = field(default_factory=set)
     excluded: set[str] = field(default_factory=set)
-    expressions: dict[str, Any] = field(default_factory=dict)
+    computed: dict[str, Any] = field(default_factory=dict)
     children: dict[str, _Node] = field(default_factory=dict)
     # mongod applies computed fields and children in spec order.
     order: list[str] = field(default_factory=list)
@@ -114,11 +113,11 @@ class _Node:
         elif kind == EXCLUDE:
             self.excluded.add(name)
         else:
-            self.expressions[name] = value
+            self.computed[name] = value
             self.order.append(name)
 
     def _reject_collision(self, name: str) -> None:
-        taken = (self.children, self.included, self.excluded, self.expressions)
+        taken = (self.children, self.included, self.excluded, self.computed)
         if any(name in names for names in taken):
             raise AggregateError(f"Path collision at {name}", code=31250)
 
@@ -228,7 +227,7 @@ def _compute(node: _Node, root: Mapping[str, Any], out: Doc, variables: dict[str
     for name in node.order:
         child = node.children.get(name)
         if child is None:
-            value = evaluate_or_missing(node.expressions[name], root, variables)
+            value = evaluate_or_missing(node.computed[name], root, variables)
         elif child.has_computed:
             value = _compute_value(child, root, out.get(name, MISSING), variables)
         else:
@@ -240,15 +239,11 @@ def _compute(node: _Node, root: Mapping[str, Any], out: Doc, variables: dict[str
 
 
 def _compute_value(node: _Node, root: Mapping[str, Any], value: Any, variables: dict[str, Any]) -> Any:
-    if isinstance(value, Mapping):
-        sub_doc = dict(value)
-        _compute(node, root, sub_doc, variables)
-        return sub_doc
     if isinstance(value, list):
         return [_compute_value(node, root, element, variables) for element in value]
     # A scalar or missing parent becomes a document of the computed fields:
     # {"a.b": 1} over {a: 5} gives {a: {b: 1}}.
-    sub_doc: Doc = {}
+    sub_doc: Doc = dict(value) if isinstance(value, Mapping) else {}
     _compute(node, root, sub_doc, variables)
     return sub_doc
 
@@ -354,7 +349,8 @@ def _patched_union_with(spec: Any, docs: list[Doc], ctx: PipelineContext, *, ori
     # legal, and mongod does not pass the outer pipeline's variables into
     # $unionWith either.
     sub_ctx = PipelineContext(storage=ctx.storage, db_name=ctx.db_name, collation=ctx.collation)
-    return list(docs) + apply_pipeline([], list(spec["pipeline"]), sub_ctx)
+    union_docs: list[Doc] = apply_pipeline([], list(spec["pipeline"]), sub_ctx)
+    return list(docs) + union_docs
 
 
 _PATCHES: dict[str, Callable[..., list[Doc]]] = {

@@ -41,12 +41,15 @@ class DevServerError(RuntimeError):
 # --- the server process ------------------------------------------------------------
 
 
-def serve(*, storage: str, host: str, port: int, ready_file: Path | None, compat: bool) -> None:
-    """Run SecantusDB in this process until SIGTERM/SIGINT or until the parent dies.
+def serve(
+    *, storage: str, host: str, port: int, ready_file: Path | None, compat: bool, owner_pid: int | None = None
+) -> None:
+    """Run SecantusDB in this process until SIGTERM/SIGINT or until its owner dies.
 
     ``storage`` is a data directory or ``":memory:"`` (SecantusDB's spelling for
     an in-memory WiredTiger store). The URI is written to ``ready_file`` once
-    the socket accepts connections.
+    the socket accepts connections. The owner is the parent process that
+    started it: ``owner_pid`` (passed by ``start_server``), else the parent at startup.
     """
     stop = threading.Event()
 
@@ -55,7 +58,11 @@ def serve(*, storage: str, host: str, port: int, ready_file: Path | None, compat
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    parent_pid = os.getppid()
+    # start_server passes its pid: if it died before we got here, we are already
+    # reparented and would otherwise watch init forever.
+    owner_pid = owner_pid or os.getppid()
+    if owner_pid == 1:
+        print("devdb: started without an owner process; runs until SIGTERM", file=sys.stderr, flush=True)
     warmup = threading.Thread(target=_warm_up_wiredtiger, daemon=True)
     warmup.start()
 
@@ -80,10 +87,13 @@ def serve(*, storage: str, host: str, port: int, ready_file: Path | None, compat
         print(f"devdb: serving {server.uri} ({storage})", flush=True)
         # A crashed test run or a killed `make run` must not leave a server behind.
         while not stop.wait(PARENT_POLL_SECONDS):
-            if os.getppid() != parent_pid:
+            if os.getppid() != owner_pid:
                 break
     finally:
         _stop_secantus(server)
+        if ready_file is not None:
+            # A ready file left behind would claim a dead server is up.
+            ready_file.unlink(missing_ok=True)
 
 
 def _warm_up_wiredtiger() -> None:
@@ -163,11 +173,12 @@ def start_server(
     """
     if memory == (data_dir is not None):
         raise ValueError("pass exactly one of memory=True or data_dir=...")
-    storage_args = ["--memory"] if memory else ["--data", str(Path(data_dir or "").resolve())]
+    storage_args = ["--data", str(Path(data_dir).resolve())] if data_dir is not None else ["--memory"]
     workdir = Path(tempfile.mkdtemp(prefix="myagent-devdb-"))
     ready_file = workdir / "uri"
     log_path = log_file or workdir / "server.log"
     command = [sys.executable, "-m", "myagent.devdb", "serve", *storage_args, "--ready-file", str(ready_file)]
+    command += ["--owner-pid", str(os.getpid())]
     if not compat:
         command.append("--no-compat")
     # Importable from any working directory, e.g. a test that chdirs.
@@ -185,6 +196,7 @@ def start_server(
             # owner is gone.
             start_new_session=True,
         )
+    # The URI is only known once the child has bound its port.
     server = DevServer(uri="", pid=process.pid, _process=process, _workdir=workdir)
     atexit.register(server.stop)
     try:

@@ -145,7 +145,7 @@ def test_secantus_still_deviates(raw_db: Database[Doc], case: Case) -> None:
 
 def test_flat_specs_are_left_to_secantus(compat_db: Database[Doc]) -> None:
     """The patches only take over nested/dotted specs; flat ones keep SecantusDB's behaviour."""
-    pipeline = [{"$match": {"_id": 10}}, {"$project": {"_id": 0, "title": 1, "n": {"$literal": {"a": 1}}}}]
+    pipeline: list[Doc] = [{"$match": {"_id": 10}}, {"$project": {"_id": 0, "title": 1, "n": {"$literal": {"a": 1}}}}]
     assert list(compat_db["books"].aggregate(pipeline)) == [{"title": "Zeta", "n": {"a": 1}}]
 
 

@@ -591,7 +591,7 @@ button { font: inherit; color: inherit; }
 .icon-button:hover { background: rgba(255, 255, 255, .18); }
 .header :focus-visible { outline-color: currentColor; }
 
-.scroller { flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px; scroll-behavior: smooth; }
+.scroller { flex: 1; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px; }
 .log { display: flex; flex-direction: column; gap: 10px; }
 .row { display: flex; flex-direction: column; max-width: 86%; }
 .row--user { align-self: flex-end; align-items: flex-end; }
@@ -605,7 +605,10 @@ button { font: inherit; color: inherit; }
 .bubble[data-state="pending"] { opacity: .72; }
 .bubble[data-state="failed"] { opacity: .72; box-shadow: 0 0 0 2px #dc2626; }
 .failed-label { margin-top: 4px; font-size: 12px; color: #b91c1c; }
-.bubble[data-streaming]::after {
+.bubble[data-streaming] > p:last-child::after,
+.bubble[data-streaming] > ul:last-child > li:last-child::after,
+.bubble[data-streaming] > ol:last-child > li:last-child::after,
+.bubble[data-streaming] > blockquote:last-child > p::after {
   content: ""; display: inline-block; width: 7px; height: 1em; margin-left: 2px; vertical-align: text-bottom;
   background: currentColor; opacity: .45; animation: blink 1s steps(2, start) infinite;
 }
@@ -934,6 +937,11 @@ button { font: inherit; color: inherit; }
         const sc = this._scroller;
         this._stickToBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 48;
       }, { passive: true });
+      if (window.ResizeObserver) {
+        // Notices, the status line, a growing textarea or a mobile keyboard shrink the list;
+        // a reader who was at the bottom should stay there.
+        new ResizeObserver(() => this._scrollToBottom(false)).observe(this._scroller);
+      }
     }
 
     _t(path, vars) {
@@ -1024,14 +1032,19 @@ button { font: inherit; color: inherit; }
       if (!this.isConnected) return;
       this._probe.style.color = "var(--_primary)";
       const primary = parseRgb(getComputedStyle(this._probe).color);
-      let bg = parseRgb(getComputedStyle(this._panel).backgroundColor);
+      const panelStyle = getComputedStyle(this._panel);
+      let bg = parseRgb(panelStyle.backgroundColor);
+      const text = parseRgb(panelStyle.color) || { r: 15, g: 23, b: 42 };
       if (!primary) return;
       if (!bg || bg.a === 0) bg = { r: 255, g: 255, b: 255 };
       const white = { r: 255, g: 255, b: 255 };
       const dark = { r: 15, g: 23, b: 42 };
       const onPrimary = contrast(primary, white) >= contrast(primary, dark) ? "#ffffff" : "#0f172a";
       this._root.style.setProperty("--_theme-on-primary", onPrimary);
-      if (contrast(primary, bg) >= 4.5) this._root.style.removeProperty("--_theme-accent");
+      // Links sit on the assistant bubble (6% text over the background), so check against that.
+      const mix = function (a, b) { return Math.round(a * 0.06 + b * 0.94); };
+      const surface = { r: mix(text.r, bg.r), g: mix(text.g, bg.g), b: mix(text.b, bg.b) };
+      if (contrast(primary, surface) >= 4.5) this._root.style.removeProperty("--_theme-accent");
       else this._root.style.setProperty("--_theme-accent", "var(--_text)");
     }
 
@@ -1519,21 +1532,36 @@ button { font: inherit; color: inherit; }
       this._conversationId = frame.conversation_id || null;
       const history = Array.isArray(frame.history) ? frame.history : [];
       // Sent-but-unacked messages may or may not have been stored before the drop;
-      // history is the truth, and only what is missing from it is sent again.
+      // history is the truth, and only what is missing from it is sent again, once:
+      // a message that keeps killing the connection must not be replayed forever.
       const recentUserTexts = history.filter(function (m) { return m && m.role === "user"; })
         .slice(-(this._pending.size + 5)).map(function (m) { return String(m.content); });
-      const resend = Array.from(this._pending.values())
-        .filter(function (m) { return recentUserTexts.indexOf(m.text) === -1; })
-        .map(function (m) { return m.text; });
-      const queued = this._outbox.map(function (item) { return item.text; });
+      const lost = Array.from(this._pending.values())
+        .filter(function (m) { return recentUserTexts.indexOf(m.text) === -1; });
+      const retry = lost.filter(function (m) { return !m.resent; })
+        .map(function (m) { return { text: m.text, resent: true }; });
+      const givenUp = lost.filter(function (m) { return m.resent; });
+      const queued = this._outbox.map(function (item) { return { text: item.text, resent: false }; });
       this._pending.clear();
       this._awaiting.clear();
       this._renderHistory(history);
-      this._outbox = resend.concat(queued).map((text) => ({
-        text: text, message: this._addMessage("user", text, { state: "pending" }),
-      }));
+      for (const message of givenUp) this._markFailed(this._addMessage("user", message.text));
+      this._outbox = retry.concat(queued).map((item) => {
+        item.message = this._addMessage("user", item.text, { state: "pending" });
+        item.message.resent = item.resent;
+        return item;
+      });
       this._setState("ready");
       this._flushOutbox();
+    }
+
+    _markFailed(message) {
+      message.bubble.setAttribute("data-state", "failed");
+      message.row.append(h("span", { class: "failed-label", text: this._t("notSent") }));
+      if (!this._input.value.trim()) {
+        this._input.value = message.text;
+        this._autosize();
+      }
     }
 
     _flushOutbox() {
@@ -1637,12 +1665,7 @@ button { font: inherit; color: inherit; }
       const last = unacked[unacked.length - 1];
       if (last) {
         this._pending.delete(last.clientId);
-        last.bubble.setAttribute("data-state", "failed");
-        last.row.append(h("span", { class: "failed-label", text: this._t("notSent") }));
-        if (!this._input.value.trim()) {
-          this._input.value = last.text;
-          this._autosize();
-        }
+        this._markFailed(last);
       }
       for (const message of this._streams.values()) {
         message.streaming = false;

@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts.models import Organization
+from agents.models import Message
+from channels_app.models import ChannelConnection, TwilioAccount
+from channels_app.twilio.client import credentials_for
+from channels_app.voice.models import Call
+from myagent.lookups import get_or_404
+
+
+def voice_connection_for_number(*, number: str) -> ChannelConnection | None:
+    """The active voice connection for a dialled number (webhooks route by it)."""
+    if not number:
+        return None
+    connections = ChannelConnection.unscoped  # tenant-bypass: webhooks route by number before a tenant is known
+    return (
+        connections.select_related("organization", "agent", "twilio_account")
+        .filter(kind=ChannelConnection.Kind.VOICE, address=number, is_active=True)
+        .first()
+    )
+
+
+def call_for_sid(*, call_sid: str) -> Call | None:
+    """The call a Twilio callback is about; its signature is checked against its connection next."""
+    if not call_sid:
+        return None
+    calls = Call.unscoped  # tenant-bypass: callbacks name calls by CallSid; the caller checks the signature next
+    return (
+        calls.select_related("organization", "connection__twilio_account", "agent", "conversation")
+        .filter(call_sid=call_sid)
+        .first()
+    )
+
+
+def twilio_auth_tokens(*, connection: ChannelConnection | None, account_sid: str = "") -> list[str]:
+    """Auth tokens that may have signed a request about this connection.
+
+    With a connection, only its account's token (or the platform's when it has none). A
+    request for an unknown number can only be trusted with a token of the account it
+    claims to come from, or the platform token.
+    """
+    if connection is not None:
+        credentials = credentials_for(connection.twilio_account)
+        return [credentials.auth_token] if credentials else []
+    accounts = TwilioAccount.unscoped.filter(account_sid=account_sid)  # tenant-bypass: only to verify a signature
+    tokens = [str(account.auth_token) for account in accounts] if account_sid else []
+    platform = credentials_for(None)
+    if platform is not None:
+        tokens.append(platform.auth_token)
+    return tokens
+
+
+def call_list(*, organization: Organization, filters: dict[str, Any] | None = None) -> QuerySet[Call]:
+    queryset = organization.calls.select_related("agent", "connection").order_by("-started_at")
+    filters = filters or {}
+    if outcome := filters.get("outcome"):
+        queryset = queryset.filter(outcome=outcome)
+    return queryset
+
+
+def call_get(*, organization: Organization, call_id: str) -> Call:
+    """A call of this organization; another tenant's id is a 404 like a missing one."""
+    return get_or_404(organization.calls.select_related("agent", "connection", "conversation"), call_id)
+
+
+def call_turns(*, call: Call) -> list[Message]:
+    """The call's transcript, oldest first (greeting, caller prompts, agent replies)."""
+    if call.conversation_id is None:
+        return []
+    return list(
+        Message.unscoped.filter(  # tenant-bypass: conversation belongs to the call's organization
+            organization_id=call.organization_id, conversation_id=call.conversation_id
+        ).order_by("created_at", "pk")
+    )
+
+
+def reply_for_prompt(*, organization: Organization, conversation_id: Any, prompt_id: str) -> Message | None:
+    """The agent's reply to a caller message (saved by the engine with metadata.reply_to)."""
+    recent = Message.unscoped.filter(  # tenant-bypass: organization in the lookup
+        organization=organization, conversation_id=conversation_id, role=Message.Role.ASSISTANT
+    ).order_by("-created_at", "-pk")[:10]
+    return next((m for m in recent if str(m.metadata.get("reply_to")) == prompt_id), None)
+
+
+def reply_for_external_id(*, organization: Organization, conversation_id: Any, external_id: str) -> Message | None:
+    """The reply already given to a vendor-identified caller message (for retried webhooks)."""
+    prompts = Message.unscoped.filter(organization=organization)  # tenant-bypass: organization in the lookup
+    prompt = prompts.filter(external_id=external_id).first()
+    if prompt is None:
+        return None
+    return reply_for_prompt(organization=organization, conversation_id=conversation_id, prompt_id=str(prompt.pk))
