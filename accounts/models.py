@@ -3,10 +3,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from bson import ObjectId
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_mongodb_backend.fields import ObjectIdField
 
 from accounts.tenancy import TenantModel
 
@@ -29,6 +31,9 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    # An ObjectId primary key that is not an AutoField: allauth encodes integer-like user
+    # pks with base36 (password reset links, login stages), which ObjectIds aren't.
+    id = ObjectIdField(primary_key=True, default=ObjectId, editable=False)
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -30,7 +30,7 @@ class TwilioAccount(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.account_sid})"
+        return f"{self.name} (AC…{self.account_sid[-4:]})"  # the SID is write-only in the API too
 
 
 class ChannelConnection(TenantModel):

@@ -64,47 +64,93 @@ ORGANIZATION = _("Organization")
 NAVIGATION: list[NavItem] = [
     NavItem("home", _("Home"), "home", section=WORKSPACE, description=_("Your organization at a glance.")),
     NavItem(
-        "agent_list", _("Agents"), "bot", section=WORKSPACE,
+        "agent_list",
+        _("Agents"),
+        "bot",
+        section=WORKSPACE,
         description=_("Create and train the AI agents that talk to your customers."),
     ),
     NavItem(
-        "conversation_list", _("Conversations"), "chat", section=WORKSPACE,
+        "conversation_list",
+        _("Conversations"),
+        "chat",
+        section=WORKSPACE,
         description=_("Read what your agents and customers are saying."),
     ),
     NavItem(
-        "analytics", _("Analytics"), "chart", section=WORKSPACE,
+        "analytics",
+        _("Analytics"),
+        "chart",
+        section=WORKSPACE,
         description=_("See volumes, response times and outcomes."),
     ),
     NavItem(
-        "channel_list", _("Channels"), "plug", Role.ADMIN, CHANNELS,
+        "channel_list",
+        _("Channels"),
+        "plug",
+        Role.ADMIN,
+        CHANNELS,
         _("Connect WhatsApp, SMS and other channels."),
     ),
     NavItem(
-        "widget_list", _("Web widgets"), "window", Role.ADMIN, CHANNELS,
+        "call_list",
+        _("Calls"),
+        "phone",
+        section=CHANNELS,
+        description=_("Phone calls answered by your agents, with per-turn latency."),
+    ),
+    NavItem(
+        "widget_list",
+        _("Web widgets"),
+        "window",
+        Role.ADMIN,
+        CHANNELS,
         _("Put a chat widget on your website."),
     ),
     NavItem(
-        "widget_session_list", _("Widget sessions"), "users", section=CHANNELS,
+        "widget_session_list",
+        _("Widget sessions"),
+        "users",
+        section=CHANNELS,
         description=_("Visitors who chatted through your website widget."),
     ),
     NavItem(
-        "member_list", _("Members"), "team", Role.ADMIN, ORGANIZATION,
+        "member_list",
+        _("Members"),
+        "team",
+        Role.ADMIN,
+        ORGANIZATION,
         _("Invite your team and choose what each person can do."),
     ),
     NavItem(
-        "api_key_list", _("API keys"), "key", Role.ADMIN, ORGANIZATION,
+        "api_key_list",
+        _("API keys"),
+        "key",
+        Role.ADMIN,
+        ORGANIZATION,
         _("Connect your own systems to MyAgent."),
     ),
     NavItem(
-        "billing", _("Billing"), "card", Role.OWNER, ORGANIZATION,
+        "billing",
+        _("Billing"),
+        "card",
+        Role.OWNER,
+        ORGANIZATION,
         _("Your plan, balance and invoices."),
     ),
     NavItem(
-        "organization_settings", _("Organization settings"), "building", Role.ADMIN, ORGANIZATION,
+        "organization_settings",
+        _("Organization settings"),
+        "building",
+        Role.ADMIN,
+        ORGANIZATION,
         _("Rename or delete this organization."),
     ),
     NavItem(
-        "account_settings", _("Account settings"), "user", section=ORGANIZATION,
+        "account_settings",
+        _("Account settings"),
+        "user",
+        section=ORGANIZATION,
         description=_("Your name, language and security."),
     ),
 ]
@@ -133,12 +179,12 @@ def navigation_for(*, membership: Membership | None, path: str) -> list[Resolved
         if url is not None:
             resolved.append(ResolvedNavItem(item=item, url=url, is_active=False))
     home_url = _reverse("home")
-    candidates = [entry for entry in resolved if path == entry.url or (entry.url != home_url and path.startswith(entry.url))]
+    candidates = [
+        entry for entry in resolved if path == entry.url or (entry.url != home_url and path.startswith(entry.url))
+    ]
     if candidates:
         active = max(candidates, key=lambda entry: len(entry.url))
-        resolved = [
-            ResolvedNavItem(item=entry.item, url=entry.url, is_active=entry is active) for entry in resolved
-        ]
+        resolved = [ResolvedNavItem(item=entry.item, url=entry.url, is_active=entry is active) for entry in resolved]
     return resolved
 
 

@@ -54,7 +54,9 @@ class PageErrorMiddleware:
             response["HX-Retarget"] = TOAST_TARGET
             response["HX-Reswap"] = "beforeend"
             return response.render()
-        return TemplateResponse(request, "errors/application_error.html", context, status=exception.status_code).render()
+        return TemplateResponse(
+            request, "errors/application_error.html", context, status=exception.status_code
+        ).render()
 
 
 def _field_messages(exception: ApplicationError) -> list[str]:

@@ -79,6 +79,7 @@ def fake_twilio_server():
 @pytest.fixture
 def fake_twilio(fake_twilio_server, settings):
     fake_twilio_server.reset()
+    fake_twilio_server.credentials = None
     settings.TWILIO_API_BASE_URL = fake_twilio_server.base_url
     yield fake_twilio_server
 

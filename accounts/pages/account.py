@@ -5,22 +5,23 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 
+from accounts.pages.base import PageRequest
 from accounts.pages.forms import AccountSettingsForm
 
 
 class AccountSettingsPage(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         form = AccountSettingsForm(instance=request.user)
         return TemplateResponse(request, "backoffice/account_settings.html", {"form": form})
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         form = AccountSettingsForm(request.POST, instance=request.user)
         if not form.is_valid():
             return TemplateResponse(request, "backoffice/account_settings.html", {"form": form}, status=400)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from accounts.pages.forms import ApiKeyForm
 from accounts.services.api_keys import api_key_create, api_key_revoke
 
@@ -20,10 +20,10 @@ class ApiKeyListPage(OrganizationPage):
     def context(self, form: ApiKeyForm | None = None, **extra: object) -> dict:
         return {"api_keys": self.organization.apikeys.order_by("-created_at"), "form": form or ApiKeyForm(), **extra}
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         return TemplateResponse(request, "backoffice/api_keys.html", self.context())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         form = ApiKeyForm(request.POST)
         template = "backoffice/partials/api_keys_panel.html" if request.htmx else "backoffice/api_keys.html"
         if not form.is_valid():
@@ -36,9 +36,13 @@ class ApiKeyListPage(OrganizationPage):
 class ApiKeyRevokePage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest, key_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, key_id: str) -> HttpResponse:
         api_key = api_key_revoke(organization=self.organization, key_id=key_id)
-        messages.success(request, _("The key “%(name)s” was revoked. Apps using it stop working now.") % {"name": api_key.name})
+        messages.success(
+            request, _("The key “%(name)s” was revoked. Apps using it stop working now.") % {"name": api_key.name}
+        )
         if request.htmx:
-            return TemplateResponse(request, "backoffice/partials/api_key_row.html", {"api_key": api_key, "swap_messages": True})
+            return TemplateResponse(
+                request, "backoffice/partials/api_key_row.html", {"api_key": api_key, "swap_messages": True}
+            )
         return redirect("backoffice:api_key_list")

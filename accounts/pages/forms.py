@@ -19,8 +19,9 @@ class InvitationForm(forms.Form):
 
     def __init__(self, *args: Any, can_invite_owners: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if not can_invite_owners:
-            self.fields["role"].choices = [(value, label) for value, label in Role.choices if value != Role.OWNER]
+        role = self.fields["role"]
+        if not can_invite_owners and isinstance(role, forms.ChoiceField):
+            role.choices = [(value, label) for value, label in Role.choices if value != Role.OWNER]
 
 
 class MemberRoleForm(forms.Form):

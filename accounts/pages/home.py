@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from allauth.mfa.utils import is_mfa_enabled
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from myagent.navigation import navigation_for
 
 # The dashboard links to every other page the viewer can open, except itself and the
@@ -13,7 +13,7 @@ QUICK_LINK_EXCLUDES = {"home", "account_settings"}
 
 
 class HomePage(OrganizationPage):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         quick_links = [
             item
             for item in navigation_for(membership=self.membership, path=request.path)

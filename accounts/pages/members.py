@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from accounts.pages.forms import InvitationForm, MemberRoleForm
 from accounts.services.invitations import invitation_create, invitation_revoke
 from accounts.services.memberships import membership_change_role, membership_remove
@@ -38,14 +38,14 @@ class MembersPageBase(OrganizationPage):
 
 
 class MemberListPage(MembersPageBase):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         return TemplateResponse(request, "backoffice/members.html", self.members_context())
 
 
 class InvitationCreatePage(MembersPageBase):
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = self.invitation_form(request.POST)
-        if form.is_valid():
+    def post(self, request: PageRequest) -> HttpResponse:
+        form: InvitationForm | None = self.invitation_form(request.POST)
+        if form is not None and form.is_valid():
             invitation = invitation_create(
                 organization=self.organization, invited_by=self.membership, **form.cleaned_data
             )
@@ -59,7 +59,7 @@ class InvitationCreatePage(MembersPageBase):
 
 
 class InvitationRevokePage(MembersPageBase):
-    def post(self, request: HttpRequest, invitation_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, invitation_id: str) -> HttpResponse:
         invitation = invitation_revoke(organization=self.organization, invitation_id=invitation_id)
         messages.success(request, _("The invitation for %(email)s was cancelled.") % {"email": invitation.email})
         if request.htmx:
@@ -68,7 +68,7 @@ class InvitationRevokePage(MembersPageBase):
 
 
 class MemberRolePage(MembersPageBase):
-    def post(self, request: HttpRequest, membership_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, membership_id: str) -> HttpResponse:
         form = MemberRoleForm(request.POST)
         if not form.is_valid():
             raise ValidationFailed(fields=form.errors.get_json_data())
@@ -90,7 +90,7 @@ class MemberRolePage(MembersPageBase):
 
 
 class MemberRemovePage(MembersPageBase):
-    def post(self, request: HttpRequest, membership_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, membership_id: str) -> HttpResponse:
         member = membership_remove(organization=self.organization, actor=self.membership, membership_id=membership_id)
         if member.pk == self.membership.pk:
             messages.success(request, _("You left %(organization)s.") % {"organization": self.organization.name})
@@ -105,7 +105,7 @@ class MemberRemovePage(MembersPageBase):
         return redirect("backoffice:member_list")
 
 
-def _redirect(request: HttpRequest, url_name: str) -> HttpResponse:
+def _redirect(request: PageRequest, url_name: str) -> HttpResponse:
     """A full-page navigation, also when the request came from htmx."""
     if request.htmx:
         return HttpResponseClientRedirect(reverse(url_name))

@@ -14,7 +14,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Invitation, Membership, Organization, Role, User
 from myagent.errors import ApplicationError, Conflict, Forbidden, NotFound, ValidationFailed
@@ -23,12 +24,12 @@ from myagent.lookups import get_or_404
 INVITATION_LIFETIME = timedelta(days=7)
 
 
-class InvitationUnusable(ApplicationError):
+class InvitationUnusableError(ApplicationError):
     """The link was real but can no longer be used (expired, revoked or already accepted)."""
 
     status_code = 410
     code = "invitation_unusable"
-    default_message = _("This invitation can no longer be used.")
+    default_message = gettext_lazy("This invitation can no longer be used.")
 
 
 def invitation_accept_url(raw_token: str) -> str:
@@ -91,23 +92,25 @@ def invitation_revoke(*, organization: Organization, invitation_id: str) -> Invi
 def invitation_for_token(*, token: str) -> Invitation:
     """The usable invitation behind a raw link token, or a clear error saying why not."""
     # tenant-bypass: the token is what identifies the organization
-    invitation = Invitation.unscoped.select_related("organization", "invited_by").filter(
-        token_hash=Invitation.hash_token(token)
-    ).first()
+    invitation = (
+        Invitation.unscoped.select_related("organization", "invited_by")
+        .filter(token_hash=Invitation.hash_token(token))
+        .first()
+    )
     if invitation is None:
         raise NotFound(_("This invitation link is not valid. Check that you copied the whole link."))
     organization_name = invitation.organization.name
     if invitation.revoked_at is not None:
-        raise InvitationUnusable(
+        raise InvitationUnusableError(
             _("This invitation to %(organization)s was cancelled. Ask an administrator for a new one.")
             % {"organization": organization_name}
         )
     if invitation.accepted_at is not None:
-        raise InvitationUnusable(
+        raise InvitationUnusableError(
             _("This invitation to %(organization)s has already been used.") % {"organization": organization_name}
         )
     if invitation.expires_at <= timezone.now():
-        raise InvitationUnusable(
+        raise InvitationUnusableError(
             _("This invitation to %(organization)s has expired. Ask an administrator to send you a new one.")
             % {"organization": organization_name}
         )

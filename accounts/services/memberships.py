@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Organization, Role, User
 from myagent.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -55,7 +55,9 @@ def membership_remove(*, organization: Organization, actor: Membership, membersh
     if not removing_self and membership.role == Role.OWNER and not actor.has_role(Role.OWNER):
         raise Forbidden(_("Only owners can remove an owner."))
     if _is_last_owner(organization=organization, membership=membership):
-        raise Conflict(_("The last owner cannot be removed. Make someone else an owner first, or delete the organization."))
+        raise Conflict(
+            _("The last owner cannot be removed. Make someone else an owner first, or delete the organization.")
+        )
     membership.delete()
     return membership
 

@@ -42,15 +42,10 @@ class AgentPage(OrganizationPage):
 
     def form_context(self, agent: Agent | None, form: AgentForm) -> dict[str, Any]:
         context = self.agent_context(agent) if agent else {"can_manage": True}
-        tools = [
-            {"widget": widget, "description": form.tool_descriptions.get(widget.data["value"], "")}
-            for widget in form["tools"]
-        ]
         changed = agent_draft_status(agent=agent).changed_fields if agent else []
         return {
             **context,
             "form": form,
-            "tools": tools,
             "datalist_id": MODEL_DATALIST_ID,
             "changed_labels": [_field_label(form, name) for name in changed],
         }

@@ -16,7 +16,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
-from agents.model_catalog import DEMO_MODEL, SUGGESTED_MODELS, provider_of
+from agents.model_catalog import DEMO_MODEL, SUGGESTED_MODELS, model_error, provider_of
 from agents.models import Agent, Channel, Provider, ProviderCredential
 from agents.services.agents import agent_validate
 from agents.tools import available_tools
@@ -126,10 +126,10 @@ class AgentForm(forms.Form):
     temperature = forms.FloatField(
         label=_("Temperature"),
         widget=forms.NumberInput(attrs={"step": "0.1", "min": "0", "max": "2"}),
-        help_text=_("0 gives steady, repeatable answers; higher values are more creative (max 2)."),
+        help_text=_("0 = steady answers, 2 = most creative."),
     )
     max_output_tokens = forms.IntegerField(
-        label=_("Max reply length (tokens)"), widget=forms.NumberInput(attrs={"min": "1", "max": "32000"})
+        label=_("Max reply tokens"), widget=forms.NumberInput(attrs={"min": "1", "max": "32000"})
     )
     memory_window = forms.IntegerField(
         label=_("Memory (messages)"),
@@ -150,7 +150,6 @@ class AgentForm(forms.Form):
         self.organization = organization
         self.fields["credential"].queryset = organization.providercredentials.order_by("provider", "name")  # type: ignore[attr-defined]
         self.fields["tools"].choices = [(tool.name, tool.label) for tool in available_tools()]  # type: ignore[attr-defined]
-        self.tool_descriptions = {tool.name: tool.description for tool in available_tools()}
 
     @classmethod
     def for_agent(cls, agent: Agent, data: Any = None) -> AgentForm:
@@ -201,6 +200,8 @@ class AgentForm(forms.Form):
         own_providers = {credential.provider for credential in credentials}
         suggestions = []
         for model in SUGGESTED_MODELS:
+            if model_error(model):  # never suggest what the form would then reject
+                continue
             if model == DEMO_MODEL:
                 label = str(_("Demo: offline sample answers, free"))
             elif provider_of(model) in own_providers:

@@ -33,6 +33,7 @@ from agents.services.conversations import (
     message_mark_sent,
     message_receive,
 )
+from agents.tools import get_tool
 from myagent.api_errors import error_body
 from myagent.errors import ApplicationError, Forbidden, OrganizationSuspended, ValidationFailed
 from myagent.lookups import get_or_404
@@ -74,6 +75,7 @@ class AgentPlaygroundPage(AgentPage):
             transcript=transcript,
             stage_labels={stage: str(label) for stage, label in STAGE_LABELS.items()},
             max_message_chars=MAX_PLAYGROUND_MESSAGE_CHARS,
+            tool_labels=[str(tool.label) for name in agent.tools if (tool := get_tool(name))],
         )
         return TemplateResponse(request, "agents/agent_playground.html", context)
 

@@ -41,7 +41,7 @@ class InboundMessage:
             if (url := post.get(f"MediaUrl{index}", ""))
         ]
         location = {
-            key: post[name]
+            key: str(post.get(name))
             for key, name in (("latitude", "Latitude"), ("longitude", "Longitude"), ("address", "Address"),
                               ("label", "Label"))
             if post.get(name)

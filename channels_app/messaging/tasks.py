@@ -10,12 +10,9 @@ from myagent.lookups import parse_object_id
 from myagent.tasks import TenantTask
 
 DELIVERY_RETRY_SECONDS = 5
-# Callers pass `organization_id`; TenantTask turns it into `organization`, so Celery must
-# not check call arguments against the function's own signature.
-UNTYPED = {"base": TenantTask, "typing": False}
 
 
-@app.task(name="channels_app.messaging.process_inbound_message", max_retries=0, **UNTYPED)
+@app.task(name="channels_app.messaging.process_inbound_message", max_retries=0, base=TenantTask)
 def process_inbound_message(*, organization: Organization, message_id: str, connection_id: str) -> None:
     """Answer one stored inbound message and make the first delivery attempt.
 
@@ -40,7 +37,7 @@ def process_inbound_message(*, organization: Organization, message_id: str, conn
     max_retries=5,
     retry_backoff=DELIVERY_RETRY_SECONDS,
     retry_jitter=True,
-    **UNTYPED,
+    base=TenantTask,
 )
 def deliver_reply(*, organization: Organization, reply_id: str) -> None:
     """Send the parts of a reply that are still pending. Idempotent: sent parts are skipped."""

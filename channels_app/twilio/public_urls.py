@@ -8,8 +8,8 @@ from channels_app.models import ChannelConnection
 from channels_app.twilio.signatures import public_url
 
 MESSAGING_URL_NAMES = {"incoming_message": "twilio-messaging-inbound", "status_callback": "twilio-messaging-status"}
-# Named by the voice feature; listed here so every API response shows the same shape.
-VOICE_URL_NAMES = {"incoming_call": "twilio-voice-inbound", "status_callback": "twilio-voice-status"}
+# The voice feature's webhooks (channels_app/voice/urls.py); a name that does not resolve is left out.
+VOICE_URL_NAMES = {"incoming_call": "voice:incoming", "status_callback": "voice:status"}
 
 
 def _resolved(names: dict[str, str]) -> dict[str, str]:

@@ -5,9 +5,11 @@ from typing import Any
 from django.db.models import QuerySet
 
 from accounts.models import Organization
-from agents.models import Message
+from agents.models import Agent, AgentVersion, Message
+from agents.selectors import agent_published_version
 from channels_app.models import ChannelConnection, TwilioAccount
 from channels_app.twilio.client import credentials_for
+from channels_app.voice.config import VoiceSettings
 from channels_app.voice.models import Call
 from myagent.lookups import get_or_404
 
@@ -93,3 +95,26 @@ def reply_for_external_id(*, organization: Organization, conversation_id: Any, e
     if prompt is None:
         return None
     return reply_for_prompt(organization=organization, conversation_id=conversation_id, prompt_id=str(prompt.pk))
+
+
+def voice_settings_for(
+    *, connection: ChannelConnection | None, version: AgentVersion | None, agent: Agent | None
+) -> VoiceSettings:
+    """Voice settings from the published version; the draft's language only for apologies."""
+    if version is not None:
+        snapshot = version.snapshot
+    else:
+        snapshot = {"language": getattr(agent, "language", "es"), "voice": getattr(agent, "voice", {}) or {}}
+    return VoiceSettings.from_snapshot(snapshot, connection.settings if connection else None)
+
+
+def call_voice_settings(*, call: Call) -> VoiceSettings:
+    """The settings the call was answered with (the version its conversation is pinned to)."""
+    conversation = call.conversation
+    version = None
+    if conversation is not None and conversation.agent_version_id:
+        versions = AgentVersion.unscoped.filter(organization_id=call.organization_id)  # tenant-bypass: org in lookup
+        version = versions.filter(pk=conversation.agent_version_id).first()
+    if version is None and call.agent is not None:
+        version = agent_published_version(agent=call.agent)
+    return voice_settings_for(connection=call.connection, version=version, agent=call.agent)

@@ -21,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils.translation import gettext as _
 
-from agents.models import Message
+from agents.models import Conversation, Message
 from agents.services.conversations import AgentNotPublished, conversation_reply_stream
 from channels_app.widget import config, protocol
 from channels_app.widget.broadcast import broadcast_reply, key_group, session_group
@@ -47,6 +47,7 @@ _running_turns: set[asyncio.Task[None]] = set()
 @dataclass(frozen=True)
 class Turn:
     message: Message
+    conversation: Conversation
     reply_to: str
 
 
@@ -82,7 +83,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             {
                 "type": "ready",
                 "session_id": str(session.pk),
-                "conversation_id": str(session.conversation_id),
+                "conversation_id": str(session.conversation_id) if session.conversation_id else None,
                 "history": history,
             }
         )
@@ -143,7 +144,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         await self._send({"type": "ack", "client_id": client_id, "message": protocol.message_payload(accepted.message)})
         if accepted.reply:
-            self.inbox.append(Turn(accepted.message, reply_to=client_id or str(accepted.message.pk)))
+            turn = Turn(accepted.message, accepted.conversation, reply_to=client_id or str(accepted.message.pk))
+            self.inbox.append(turn)
             if self.worker is None or self.worker.done():
                 self.worker = asyncio.create_task(self._work())
                 _running_turns.add(self.worker)
@@ -165,7 +167,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     async def _reply(self, turn: Turn) -> None:
         await self._send({"type": "typing", "state": True})
         stream = conversation_reply_stream(
-            organization=self.organization, conversation=self.session.conversation, user_message=turn.message
+            organization=self.organization, conversation=turn.conversation, user_message=turn.message
         )
         reply: Message | None = None
         try:

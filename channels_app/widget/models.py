@@ -63,9 +63,11 @@ class WidgetSession(TenantModel):
 
     A visitor (anonymous, or a verified user) has at most one live session per key, held by
     the unique `thread_key`; every page view and device of that visitor gets a fresh token
-    for it, so the conversation and its history follow them. Revoking clears `thread_key`
-    (the visitor's next session starts a new conversation), closes the live sockets and makes
-    the session's tokens worthless.
+    for it, so the conversation and its history follow them. The contact and conversation
+    are created with the first message, and `started_at` is set when the chat is first
+    opened: page views where nobody chats leave no conversations behind. Revoking clears
+    `thread_key` (the visitor's next session starts a new conversation), closes the live
+    sockets and makes the session's tokens worthless.
     """
 
     class Status(models.TextChoices):
@@ -75,15 +77,22 @@ class WidgetSession(TenantModel):
 
     widget_key = models.ForeignKey(WidgetKey, on_delete=models.CASCADE, related_name="sessions")
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="widget_sessions")
-    conversation = models.ForeignKey("agents.Conversation", on_delete=models.CASCADE, related_name="widget_sessions")
-    contact = models.ForeignKey("agents.Contact", on_delete=models.CASCADE, related_name="widget_sessions")
-    # "<widget key id>:<contact id>" while the session is live; None once revoked.
+    # The contact's external id: "visitor:<anonymous id>" or "user:<verified user id>".
+    visitor = models.CharField(_("visitor"), max_length=200)
+    contact = models.ForeignKey(
+        "agents.Contact", on_delete=models.CASCADE, null=True, blank=True, related_name="widget_sessions"
+    )
+    conversation = models.ForeignKey(
+        "agents.Conversation", on_delete=models.CASCADE, null=True, blank=True, related_name="widget_sessions"
+    )
+    # "<widget key id>:<hash of visitor>" while the session is live; None once revoked.
     thread_key = models.CharField(max_length=80, null=True, blank=True)
-    visitor_id = models.CharField(_("visitor"), max_length=64, blank=True)
+    visitor_id = models.CharField(_("visitor id"), max_length=64, blank=True)  # anonymous id of the latest browser
     user_id = models.CharField(_("verified user id"), max_length=190, blank=True)
     origin = models.CharField(_("origin"), max_length=255)
     user_agent = models.CharField(_("browser"), max_length=300, blank=True)
-    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)  # first socket
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     message_count = models.PositiveIntegerField(_("messages"), default=0)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
@@ -110,7 +119,7 @@ class WidgetSession(TenantModel):
 
     @property
     def visitor_label(self) -> str:
-        return self.user_id if self.user_id else self.visitor_id[:8]
+        return self.user_id if self.user_id else self.visitor.removeprefix("visitor:")[:8]
 
     @property
     def is_revoked(self) -> bool:

@@ -22,9 +22,15 @@ def widget_key_get(*, organization: Organization, widget_key_id: Any) -> WidgetK
 
 
 def widget_session_list(*, organization: Organization, filters: dict[str, Any]) -> QuerySet[WidgetSession]:
-    """Sessions, most recently active first. filters: status (active/ended/revoked), widget_key."""
-    queryset = organization.widgetsessions.select_related("widget_key", "agent", "contact").order_by(
-        "-last_activity_at"
+    """Sessions where the chat was opened, most recently active first.
+
+    filters: status (active/ended/revoked), widget_key. A page view where the visitor never
+    opened the chat has a session (its token) but is not listed.
+    """
+    queryset = (
+        organization.widgetsessions.select_related("widget_key", "agent")
+        .filter(started_at__isnull=False)
+        .order_by("-last_activity_at")
     )
     if widget_key := filters.get("widget_key"):
         queryset = queryset.filter(widget_key_id=parse_object_id(widget_key) or "000000000000000000000000")
@@ -40,12 +46,14 @@ def widget_session_list(*, organization: Organization, filters: dict[str, Any]) 
 
 
 def widget_session_get(*, organization: Organization, session_id: Any) -> WidgetSession:
-    queryset = organization.widgetsessions.select_related("widget_key", "agent", "contact", "conversation")
+    queryset = organization.widgetsessions.select_related("widget_key", "agent", "conversation")
     return get_or_404(queryset, session_id)
 
 
 def widget_session_messages(*, session: WidgetSession) -> QuerySet[Message]:
     """The session's conversation as the visitor saw it (no tool or system messages)."""
+    if session.conversation is None:
+        return Message.objects.none()
     return session.conversation.messages.filter(role__in=[Message.Role.USER, Message.Role.ASSISTANT]).order_by(
         "created_at", "pk"
     )

@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.CurrentOrganizationMiddleware",
+    "myagent.page_errors.PageErrorMiddleware",
 ]
 
 ROOT_URLCONF = "myagent.urls"
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.organization",
+                "accounts.pages.context_processors.navigation",
             ],
         },
     },
@@ -177,6 +179,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else 
 # --- Email / allauth ----------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MyAgent <no-reply@myagent.local>")
+SESSION_SERIALIZER = "myagent.sessions.ObjectIdJSONSerializer"
+# HMAC confirmation keys sign the EmailAddress pk, which is an ObjectId here: store keys instead.
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

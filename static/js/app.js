@@ -102,6 +102,9 @@
     if (xhr.status >= 400 && xhr.getResponseHeader("HX-Retarget")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
+      // A refused change must not keep showing as if it happened (e.g. a role select).
+      var form = event.detail.requestConfig && event.detail.requestConfig.elt.closest("form[data-reset-on-error]");
+      if (form) form.reset();
     }
   });
 

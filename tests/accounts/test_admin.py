@@ -34,7 +34,9 @@ def change(obj) -> str:
 
 
 def test_every_registered_models_list_renders(staff_client, tenant):
-    invitation_create(organization=tenant.organization, invited_by=tenant.membership, email="x@example.com", role="member")
+    invitation_create(
+        organization=tenant.organization, invited_by=tenant.membership, email="x@example.com", role="member"
+    )
     for model in admin.site._registry:
         response = staff_client.get(changelist(model))
         assert response.status_code == 200, model
@@ -108,7 +110,12 @@ class TestUsers:
     def test_staff_can_add_a_user_by_email(self, staff_client):
         response = staff_client.post(
             reverse("admin:accounts_user_add"),
-            {"email": "added@example.com", "usable_password": "true", "password1": "an-Added-pw-5", "password2": "an-Added-pw-5"},
+            {
+                "email": "added@example.com",
+                "usable_password": "true",
+                "password1": "an-Added-pw-5",
+                "password2": "an-Added-pw-5",
+            },
         )
 
         assert response.status_code == 302

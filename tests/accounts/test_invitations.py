@@ -153,7 +153,7 @@ class TestAcceptingInvitations:
 
         assert page.status_code == 410
         assert post.status_code == 410
-        assert 'data-error-message' in page.content.decode()
+        assert "data-error-message" in page.content.decode()
         assert not tenant.organization.memberships.filter(user=user).exists()
 
     def test_a_made_up_token_is_not_found(self, client, user):
@@ -198,8 +198,8 @@ class TestAcceptingInvitations:
 
         html = page.content.decode()
         assert page.status_code == 200
-        assert f'{reverse("account_login")}?next={accept_url(token)}' in html.replace("%2F", "/")
-        assert f'{reverse("account_signup")}?next={accept_url(token)}' in html.replace("%2F", "/")
+        assert f"{reverse('account_login')}?next={accept_url(token)}" in html.replace("%2F", "/")
+        assert f"{reverse('account_signup')}?next={accept_url(token)}" in html.replace("%2F", "/")
         assert post.status_code == 302
         assert post.url.startswith(reverse("account_login"))
         assert "next=" in post.url

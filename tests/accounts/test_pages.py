@@ -319,7 +319,9 @@ class TestApiKeysPage:
         assert "<html" not in html
 
     def test_a_nameless_key_is_refused(self, client, tenant):
-        response = signed_in(client, tenant.owner).post(reverse("backoffice:api_key_list"), {"name": "", "scope": "read"})
+        response = signed_in(client, tenant.owner).post(
+            reverse("backoffice:api_key_list"), {"name": "", "scope": "read"}
+        )
 
         assert response.status_code == 400
         assert 'class="field-errors"' in response.content.decode()

@@ -78,7 +78,9 @@ class TestSignup:
     def test_signup_page_asks_for_name_and_business_first(self, client):
         html = client.get(reverse("account_signup")).content.decode()
 
-        positions = [html.index(f'name="{field}"') for field in ("full_name", "organization_name", "email", "password1")]
+        positions = [
+            html.index(f'name="{field}"') for field in ("full_name", "organization_name", "email", "password1")
+        ]
         assert positions == sorted(positions)
         assert 'class="entrance"' in html
 

@@ -111,7 +111,11 @@ class TestConversationDetail:
         assert "v1" in html
 
     def test_model_errors_and_delivery_failures_are_visible(self, client, tenant, fake_openai):
-        agent = fake_llm_agent(tenant.organization, fake_openai.base_url)
+        # Own model name: litellm cools a failed deployment down for a few seconds, and the
+        # cached router is shared by every test that uses the same model and key.
+        agent = fake_llm_agent(
+            tenant.organization, fake_openai.base_url, model="openai_compatible/gpt-fake-failing-transcript"
+        )
         fake_openai.queue(fake_openai.error(401, "Incorrect API key provided", type="invalid_request_error"))
         conversation = conversation_with(tenant, agent)
         reply = conversation.messages.get(role=Message.Role.ASSISTANT)

@@ -134,7 +134,11 @@ class TestPlaygroundStream:
         assert "data-demo-badge" in page
 
     def test_provider_failure_shows_the_fallback_reply_and_the_error(self, client, tenant, fake_openai):
-        agent = fake_llm_agent(tenant.organization, fake_openai.base_url)
+        # Own model name: litellm cools a failed deployment down for a few seconds, and the
+        # cached router is shared by every test that uses the same model and key.
+        agent = fake_llm_agent(
+            tenant.organization, fake_openai.base_url, model="openai_compatible/gpt-fake-failing-playground"
+        )
         fake_openai.queue(fake_openai.error(401, "Incorrect API key provided", type="invalid_request_error"))
 
         result = done(say(signed_in(client, tenant.owner), agent, "hola"))

@@ -17,8 +17,9 @@ STATUS_URL = "http://127.0.0.1:8000/webhooks/twilio/messaging/status/"
 
 
 @pytest.fixture(autouse=True)
-def _public_url(settings):
+def _public_url_and_english(settings, tenant):
     settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    tenant.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 def _account_body(**fields):
@@ -97,10 +98,15 @@ def test_connect_a_whatsapp_number(tenant):
 
     response = tenant.client.post(
         CONNECTIONS,
-        {"kind": "whatsapp", "address": "+34911222333", "agent": str(agent.pk), "twilio_account": str(account.pk),
-         "unavailable_message": "Ahora no podemos atenderte."},
+        {
+            "kind": "whatsapp",
+            "address": "+34911222333",
+            "agent": str(agent.pk),
+            "twilio_account": str(account.pk),
+            "unavailable_message": "Ahora no podemos atenderte.",
+        },
         format="json",
-    )  # fmt: skip
+    )
 
     assert response.status_code == 201, response.content
     data = response.json()
@@ -133,8 +139,12 @@ def test_a_number_already_connected_anywhere_is_a_conflict(tenant, other_tenant)
         kind="sms",
         address="+34911000777",
     )
-    body = {"kind": "sms", "address": "+34911000777", "agent": str(published_agent(tenant.organization).pk),
-            "twilio_account": str(twilio_account(tenant.organization).pk)}  # fmt: skip
+    body = {
+        "kind": "sms",
+        "address": "+34911000777",
+        "agent": str(published_agent(tenant.organization).pk),
+        "twilio_account": str(twilio_account(tenant.organization).pk),
+    }
 
     response = tenant.client.post(CONNECTIONS, body, format="json")
 
@@ -152,15 +162,24 @@ def test_another_tenants_agent_or_account_is_rejected(tenant, other_tenant):
 
     with_agent = tenant.client.post(
         CONNECTIONS,
-        {"kind": "sms", "address": "+34911000001", "agent": str(foreign_agent.pk), "twilio_account": str(own_account.pk)},
+        {
+            "kind": "sms",
+            "address": "+34911000001",
+            "agent": str(foreign_agent.pk),
+            "twilio_account": str(own_account.pk),
+        },
         format="json",
-    )  # fmt: skip
+    )
     with_account = tenant.client.post(
         CONNECTIONS,
-        {"kind": "sms", "address": "+34911000001", "agent": str(own_agent.pk),
-         "twilio_account": str(foreign_account.pk)},
+        {
+            "kind": "sms",
+            "address": "+34911000001",
+            "agent": str(own_agent.pk),
+            "twilio_account": str(foreign_account.pk),
+        },
         format="json",
-    )  # fmt: skip
+    )
 
     assert with_agent.status_code == with_account.status_code == 400
     assert with_agent.json()["error"]["fields"]["agent"] == ["Unknown agent."]
@@ -170,8 +189,12 @@ def test_another_tenants_agent_or_account_is_rejected(tenant, other_tenant):
 
 def test_an_unpublished_agent_cannot_be_connected(tenant):
     draft = published_agent(tenant.organization, publish=False)
-    body = {"kind": "sms", "address": "+34911000002", "agent": str(draft.pk),
-            "twilio_account": str(twilio_account(tenant.organization).pk)}  # fmt: skip
+    body = {
+        "kind": "sms",
+        "address": "+34911000002",
+        "agent": str(draft.pk),
+        "twilio_account": str(twilio_account(tenant.organization).pk),
+    }
 
     response = tenant.client.post(CONNECTIONS, body, format="json")
 
@@ -193,7 +216,9 @@ def test_platform_account_is_required_when_no_account_is_given(tenant, settings)
 
 def test_update_switches_agent_and_pauses_but_never_moves_the_number(tenant):
     connection = channel_connection(
-        tenant.organization, agent=published_agent(tenant.organization), twilio_account=twilio_account(tenant.organization)
+        tenant.organization,
+        agent=published_agent(tenant.organization),
+        twilio_account=twilio_account(tenant.organization),
     )
     other_agent = published_agent(tenant.organization, name="Ventas")
     url = f"{CONNECTIONS}{connection.pk}/"
@@ -205,12 +230,21 @@ def test_update_switches_agent_and_pauses_but_never_moves_the_number(tenant):
     assert (response.json()["agent"], response.json()["is_active"]) == (str(other_agent.pk), False)
     assert moved.status_code == 400
     connection.refresh_from_db()
-    assert (connection.agent_id, connection.is_active, connection.address) == (other_agent.pk, False, connection.address)
+    assert (connection.agent_id, connection.is_active, connection.address) == (
+        other_agent.pk,
+        False,
+        connection.address,
+    )
 
 
 def test_template_is_only_for_whatsapp(tenant):
-    body = {"kind": "sms", "address": "+34911000004", "agent": str(published_agent(tenant.organization).pk),
-            "twilio_account": str(twilio_account(tenant.organization).pk), "whatsapp_template_sid": "HX" + "a" * 32}  # fmt: skip
+    body = {
+        "kind": "sms",
+        "address": "+34911000004",
+        "agent": str(published_agent(tenant.organization).pk),
+        "twilio_account": str(twilio_account(tenant.organization).pk),
+        "whatsapp_template_sid": "HX" + "a" * 32,
+    }
 
     response = tenant.client.post(CONNECTIONS, body, format="json")
 
@@ -220,7 +254,9 @@ def test_template_is_only_for_whatsapp(tenant):
 
 def test_delete_disconnects_the_number(tenant):
     connection = channel_connection(
-        tenant.organization, agent=published_agent(tenant.organization), twilio_account=twilio_account(tenant.organization)
+        tenant.organization,
+        agent=published_agent(tenant.organization),
+        twilio_account=twilio_account(tenant.organization),
     )
 
     assert tenant.client.delete(f"{CONNECTIONS}{connection.pk}/").status_code == 204
@@ -285,3 +321,20 @@ def test_a_read_only_key_cannot_change_channels(tenant):
 
     assert client.get(ACCOUNTS).status_code == 200
     assert client.post(ACCOUNTS, _account_body(), format="json").status_code == 403
+
+
+def test_a_voice_connection_shows_the_voice_webhooks(tenant):
+    body = {
+        "kind": "voice",
+        "address": "+34911000005",
+        "agent": str(published_agent(tenant.organization).pk),
+        "twilio_account": str(twilio_account(tenant.organization).pk),
+    }
+
+    response = tenant.client.post(CONNECTIONS, body, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["webhook_urls"] == {
+        "incoming_call": "http://127.0.0.1:8000/webhooks/twilio/voice/",
+        "status_callback": "http://127.0.0.1:8000/webhooks/twilio/voice/status/",
+    }

@@ -82,9 +82,16 @@ def test_whatsapp_message_is_answered_by_the_agent_through_twilio(tenant, whatsa
     assert reply.content == "Abrimos de 8 a 20."
     assert reply.external_id == sent["sid"]
     assert reply.delivery_status == "queued"
-    stages = [reply.received_at, reply.processing_started_at, reply.llm_request_at, reply.first_token_at,
-              reply.llm_done_at, reply.reply_sent_at]  # fmt: skip
-    assert all(stages) and stages == sorted(stages)
+    stages = [
+        reply.received_at,
+        reply.processing_started_at,
+        reply.llm_request_at,
+        reply.first_token_at,
+        reply.llm_done_at,
+        reply.reply_sent_at,
+    ]
+    assert all(stages)
+    assert stages == sorted(stages)
     assert reply.received_at == inbound.received_at
 
 
@@ -147,7 +154,8 @@ def test_unknown_number_is_acknowledged_and_ignored(tenant, whatsapp, fake_opena
     assert response.status_code == 200
     assert response.content.decode().endswith("<Response/>")
     assert inbound_messages(tenant.organization) == []
-    assert fake_openai.requests == [] and fake_twilio.messages == []
+    assert fake_openai.requests == []
+    assert fake_twilio.messages == []
 
 
 def test_unknown_number_with_a_signature_no_account_matches_is_refused(tenant, whatsapp):
@@ -165,7 +173,8 @@ def test_inactive_connection_stores_nothing(tenant, whatsapp, fake_openai, fake_
 
     assert response.status_code == 200
     assert inbound_messages(tenant.organization) == []
-    assert fake_openai.requests == [] and fake_twilio.messages == []
+    assert fake_openai.requests == []
+    assert fake_twilio.messages == []
 
 
 def test_twilio_retries_of_one_message_sid_are_processed_once(tenant, whatsapp, fake_openai, fake_twilio):
@@ -250,17 +259,35 @@ def test_media_acknowledgement_speaks_the_agent_language(tenant, fake_openai, fa
 
 
 def test_location_and_contacts_messages_do_not_crash(tenant, whatsapp, fake_openai, fake_twilio):
-    location = post(whatsapp, body="", Latitude="40.4168", Longitude="-3.7038", Address="Puerta del Sol", Label="Sol",
-                    MessageType="location")  # fmt: skip
-    contacts = post(whatsapp, body="", NumMedia="1", MediaUrl0="https://example.com/c.vcf",
-                    MediaContentType0="text/vcard", MessageType="contacts")  # fmt: skip
+    location = post(
+        whatsapp,
+        body="",
+        Latitude="40.4168",
+        Longitude="-3.7038",
+        Address="Puerta del Sol",
+        Label="Sol",
+        MessageType="location",
+    )
+    contacts = post(
+        whatsapp,
+        body="",
+        NumMedia="1",
+        MediaUrl0="https://example.com/c.vcf",
+        MediaContentType0="text/vcard",
+        MessageType="contacts",
+    )
 
     assert location.status_code == contacts.status_code == 200
     first, second = inbound_messages(tenant.organization)
-    assert first.metadata["location"] == {"latitude": "40.4168", "longitude": "-3.7038", "address": "Puerta del Sol",
-                                          "label": "Sol"}  # fmt: skip
+    assert first.metadata["location"] == {
+        "latitude": "40.4168",
+        "longitude": "-3.7038",
+        "address": "Puerta del Sol",
+        "label": "Sol",
+    }
     assert second.media[0]["content_type"] == "text/vcard"
-    assert len(fake_twilio.messages) == 2 and fake_openai.requests == []
+    assert len(fake_twilio.messages) == 2
+    assert fake_openai.requests == []
 
 
 @pytest.mark.parametrize("keyword", ["STOP", "baja", "  Bajá! ", "unsubscribe"])
@@ -313,7 +340,8 @@ def test_paused_bot_stores_the_message_and_stays_silent(tenant, whatsapp, fake_o
     last = inbound_messages(tenant.organization)[-1]
     assert last.content == "¿Me atiende una persona?"
     assert last.metadata["outcome"] == "ignored_bot_paused"
-    assert fake_openai.requests == [] and fake_twilio.messages == []
+    assert fake_openai.requests == []
+    assert fake_twilio.messages == []
 
 
 @pytest.mark.parametrize("message", ["", "Estamos cerrados por mantenimiento."])
@@ -353,9 +381,10 @@ def test_unpublished_agent_is_silent(tenant, whatsapp, fake_openai, fake_twilio)
 
     assert post(whatsapp, body="hola").status_code == 200
 
-    assert fake_openai.requests == [] and fake_twilio.messages == []
-    assert inbound_messages(tenant.organization)[0].metadata == {**inbound_messages(tenant.organization)[0].metadata,
-                                                                 "outcome": "silent", "reason": "agent_not_published"}  # fmt: skip
+    assert fake_openai.requests == []
+    assert fake_twilio.messages == []
+    metadata = inbound_messages(tenant.organization)[0].metadata
+    assert (metadata["outcome"], metadata["reason"]) == ("silent", "agent_not_published")
 
 
 def test_messaging_service_sid_is_used_when_the_account_has_one(tenant, fake_openai, fake_twilio):
@@ -427,7 +456,8 @@ def test_outside_the_whatsapp_window_without_template_nothing_is_sent_and_why_is
 
     _process(tenant.organization, whatsapp, inbound)
 
-    assert fake_twilio.messages == [] and fake_openai.requests == []
+    assert fake_twilio.messages == []
+    assert fake_openai.requests == []
     inbound.refresh_from_db()
     assert (inbound.metadata["outcome"], inbound.metadata["reason"]) == ("not_sent", "whatsapp_window_closed")
 
@@ -437,10 +467,16 @@ def _late_inbound(organization, connection) -> Message:
     from agents.services.conversations import contact_get_or_create, conversation_open, message_receive
 
     contact = contact_get_or_create(organization=organization, channel=connection.kind, external_id="+34600111222")
-    conversation = conversation_open(organization=organization, agent=connection.agent, channel=connection.kind,
-                                     contact=contact)  # fmt: skip
-    return message_receive(organization=organization, conversation=conversation, text="¿Seguís ahí?",
-                           external_id=new_message_sid(), received_at=timezone.now() - timedelta(hours=25))  # fmt: skip
+    conversation = conversation_open(
+        organization=organization, agent=connection.agent, channel=connection.kind, contact=contact
+    )
+    return message_receive(
+        organization=organization,
+        conversation=conversation,
+        text="¿Seguís ahí?",
+        external_id=new_message_sid(),
+        received_at=timezone.now() - timedelta(hours=25),
+    )
 
 
 def _process(organization, connection, inbound) -> None:

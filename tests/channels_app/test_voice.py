@@ -472,14 +472,6 @@ def test_call_pages_list_and_show_only_own_calls(line, tenant, other_tenant, fak
     assert "Café Sol" in detail.content.decode()
 
 
-PAGE_ERRORS = "myagent.page_errors.PageErrorMiddleware"
-
-
-@pytest.mark.xfail(
-    PAGE_ERRORS not in settings.MIDDLEWARE,
-    reason="NotFound from get_or_404 becomes a 404 only once PageErrorMiddleware is in MIDDLEWARE",
-    strict=True,
-)
 def test_another_tenants_call_is_not_found(line, tenant, other_tenant, fake_openai):
     other_line = voice_line(other_tenant.organization, fake_openai.base_url, number="+34910000003")
     foreign = _answered(other_line, "CA" + "d" * 32)

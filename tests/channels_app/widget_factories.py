@@ -18,7 +18,12 @@ from channels_app.widget import config
 from channels_app.widget.models import WidgetKey, WidgetSession
 from channels_app.widget.rate_limits import rate_limit_key, window_start_of
 from channels_app.widget.services.keys import widget_key_create, widget_secret_get
-from channels_app.widget.services.sessions import SessionStart, widget_session_start
+from channels_app.widget.services.sessions import (
+    SessionStart,
+    widget_message_accept,
+    widget_session_ready,
+    widget_session_start,
+)
 from channels_app.widget.tokens import identity_hash
 from tests.agents.factories import published_agent
 
@@ -67,6 +72,18 @@ def start_session(
 
 def widget_session(organization: Organization, **kwargs: Any) -> WidgetSession:
     return start_session(widget_key(organization, **kwargs)).session
+
+
+def visitor_says(session: WidgetSession, text: str, *, client_id: str | None = None) -> WidgetSession:
+    """The visitor opens the chat and writes `text` (what the socket does, in-process)."""
+    organization = session.organization
+    with tenant_scope(organization):
+        widget_session_ready(organization=organization, session=session)
+        widget_message_accept(
+            organization=organization, session=session, origin=session.origin, text=text, client_id=client_id, ip="-"
+        )
+    session.refresh_from_db()
+    return session
 
 
 def user_hash_for(organization: Organization, user_id: str) -> str:

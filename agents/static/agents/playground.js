@@ -21,7 +21,7 @@
     function scrollToEnd() { log.scrollTop = log.scrollHeight; }
 
     function clock() {
-      return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+      return new Date().toLocaleTimeString(document.documentElement.lang || [], { hour: "2-digit", minute: "2-digit" });
     }
 
     function addMessage(role, text) {
@@ -171,7 +171,7 @@
       } finally {
         reply.classList.remove("is-waiting", "is-streaming");
         setBusy(false);
-        input.focus();
+        input.focus({ preventScroll: true });
       }
     }
 
@@ -199,7 +199,7 @@
       conversationInput.value = "";
       freshInput.value = "1";
       if (conversationLink) conversationLink.hidden = true;
-      input.focus();
+      input.focus({ preventScroll: true });
     });
 
     scrollToEnd();

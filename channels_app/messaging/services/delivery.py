@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.db import IntegrityError
 from django.utils import timezone
@@ -20,7 +21,7 @@ logger = logging.getLogger(__name__)
 Status = TwilioMessage.Status
 
 # How far along a message is. Statuses only move to a higher rank; failures are final.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     Status.PENDING: 0,
     Status.SUBMITTING: 1,
     Status.ACCEPTED: 2,
@@ -123,7 +124,7 @@ def _release(part: TwilioMessage) -> None:
     part.status = Status.PENDING
 
 
-def _send(part: TwilioMessage) -> object:
+def _send(part: TwilioMessage) -> Any:
     connection = part.connection
     credentials = credentials_for(connection.twilio_account) if connection is not None else None
     if connection is None or credentials is None:
@@ -206,7 +207,7 @@ def _refresh_delivery_status(reply: Message) -> None:
         status = failed.status
         error = ": ".join(filter(None, [failed.error_code, failed.error_message]))[:255] or failed.status
     else:
-        status = min((part.status for part in parts), key=lambda value: STATUS_RANK[Status(value)])
+        status = min((part.status for part in parts), key=lambda value: STATUS_RANK[value])
         error = ""
     if status == Status.SUBMITTING:
         status = Status.PENDING

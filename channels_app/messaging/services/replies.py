@@ -80,7 +80,7 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
     # tenant-bypass: organization filter
     connection = ChannelConnection.unscoped.filter(organization=organization, pk=connection_id).first()
     if connection is None or not connection.is_active:
-        return _record(inbound, Outcome.NOT_SENT, Reason.CONNECTION_INACTIVE)
+        return _no_reply(inbound, Outcome.NOT_SENT, Reason.CONNECTION_INACTIVE)
     version = agent_published_version(agent=agent)
     language = str((version.snapshot.get("language") if version else None) or agent.language or "es")
     reply = _Replier(organization, connection, conversation, contact, inbound)
@@ -92,9 +92,9 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
         confirmation = texts.OPT_OUT_CONFIRMATION if opted_out else texts.OPT_IN_CONFIRMATION
         return reply.fixed(texts.text_for(confirmation, language), Outcome.OPTED_OUT if opted_out else Outcome.OPTED_IN)
     if contact.opted_out:
-        return _record(inbound, Outcome.IGNORED_OPTED_OUT)
+        return _no_reply(inbound, Outcome.IGNORED_OPTED_OUT)
     if conversation.bot_paused:
-        return _record(inbound, Outcome.IGNORED_BOT_PAUSED)
+        return _no_reply(inbound, Outcome.IGNORED_BOT_PAUSED)
     if organization.is_suspended:
         return reply.unavailable(Reason.ORGANIZATION_SUSPENDED)
     if version is None:
@@ -104,7 +104,7 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
     if not reply.window_open():
         if connection.whatsapp_template_sid:
             return reply.template(connection.whatsapp_template_sid)
-        return _record(inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
+        return _no_reply(inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
     if not inbound.content:
         return reply.fixed(texts.text_for(texts.MEDIA_ACKNOWLEDGEMENT, language), Outcome.MEDIA_ACKNOWLEDGED)
     answer, _signals = conversation_reply(organization=organization, conversation=conversation, user_message=inbound)
@@ -126,6 +126,11 @@ def _claim(organization: Organization, message_id: str) -> Message | None:
 def _record(inbound: Message, outcome: Outcome, reason: Reason | None = None) -> None:
     inbound.metadata = {**inbound.metadata, "outcome": str(outcome), **({"reason": str(reason)} if reason else {})}
     Message.unscoped.filter(pk=inbound.pk).update(metadata=inbound.metadata)  # tenant-bypass: claimed row
+
+
+def _no_reply(inbound: Message, outcome: Outcome, reason: Reason | None = None) -> Message | None:
+    """Record why nothing is sent; there is no reply to deliver."""
+    _record(inbound, outcome, reason)
     return None
 
 
@@ -154,12 +159,12 @@ class _Replier:
 
     def fixed(self, text: str, outcome: Outcome, reason: Reason | None = None) -> Message | None:
         if not self.window_open():
-            return _record(self.inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
+            return _no_reply(self.inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
         return self.queue(self._assistant_message(text, outcome), outcome, reason)
 
     def unavailable(self, reason: Reason) -> Message | None:
         if not self.connection.unavailable_message:
-            return _record(self.inbound, Outcome.SILENT, reason)
+            return _no_reply(self.inbound, Outcome.SILENT, reason)
         return self.fixed(self.connection.unavailable_message, Outcome.UNAVAILABLE_MESSAGE, reason)
 
     def template(self, content_sid: str) -> Message:
@@ -173,7 +178,7 @@ class _Replier:
 
     def queue(self, message: Message, outcome: Outcome, reason: Reason | None = None) -> Message | None:
         if outcome == Outcome.AGENT_REPLY and not self.window_open():  # the LLM took us past the window
-            return _record(self.inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
+            return _no_reply(self.inbound, Outcome.NOT_SENT, Reason.WHATSAPP_WINDOW_CLOSED)
         bodies = split_text(message.content, limit=body_limit(self.connection.kind))
         _record(self.inbound, outcome, reason)
         reply_queue(

@@ -32,37 +32,14 @@ from channels_app.twilio.signatures import public_url
 from channels_app.voice.config import APOLOGIES, GOODBYES, VoiceSettings, line, locale_for
 from channels_app.voice.models import Call
 from channels_app.voice.relay_tokens import relay_token_sign, relay_url
-from channels_app.voice.selectors import reply_for_prompt
-from channels_app.voice.twiml import apology_twiml, dial_twiml, gather_twiml, hangup_twiml, relay_twiml
+from channels_app.voice.selectors import call_voice_settings, reply_for_prompt, voice_settings_for
+from channels_app.twilio.twiml import apology_twiml, dial_twiml, gather_twiml, hangup_twiml, relay_twiml
 
 logger = logging.getLogger(__name__)
 
 # Names of the custom <Parameter>s Twilio echoes back in the relay's `setup` message.
 PARAM_CONNECTION = "connection"
 PARAM_SESSION = "session"
-
-
-def voice_settings_for(
-    *, connection: ChannelConnection | None, version: AgentVersion | None, agent: Agent | None
-) -> VoiceSettings:
-    """Voice settings from the published version; the draft's language only for apologies."""
-    if version is not None:
-        snapshot = version.snapshot
-    else:
-        snapshot = {"language": getattr(agent, "language", "es"), "voice": getattr(agent, "voice", {}) or {}}
-    return VoiceSettings.from_snapshot(snapshot, connection.settings if connection else None)
-
-
-def call_voice_settings(*, call: Call) -> VoiceSettings:
-    """The settings the call was answered with (the version its conversation is pinned to)."""
-    conversation = call.conversation
-    version = None
-    if conversation is not None and conversation.agent_version_id:
-        versions = AgentVersion.unscoped.filter(organization_id=call.organization_id)  # tenant-bypass: org in lookup
-        version = versions.filter(pk=conversation.agent_version_id).first()
-    if version is None and call.agent is not None:
-        version = agent_published_version(agent=call.agent)
-    return voice_settings_for(connection=call.connection, version=version, agent=call.agent)
 
 
 def _unavailable_reason(organization: Organization, agent: Agent, version: AgentVersion | None) -> str:

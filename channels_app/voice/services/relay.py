@@ -26,7 +26,7 @@ from channels_app.twilio.signatures import is_valid_signature
 from channels_app.voice.config import TRANSFER_LINES, VoiceSettings, line
 from channels_app.voice.models import Call
 from channels_app.voice.relay_tokens import relay_token_verify
-from channels_app.voice.selectors import call_for_sid, twilio_auth_tokens
+from channels_app.voice.selectors import call_for_sid, call_voice_settings, twilio_auth_tokens
 from channels_app.voice.services.calls import (
     PARAM_CONNECTION,
     PARAM_SESSION,
@@ -36,7 +36,6 @@ from channels_app.voice.services.calls import (
     call_relay_start,
     call_reply_interrupted,
     call_turn_delivered,
-    call_voice_settings,
     handoff_data,
 )
 

@@ -147,11 +147,10 @@ def widget_session_start(
     if anonymous_id is None:
         visitor_id, anonymous_id = visitor_id_issue(widget_key_id=key_id)
     assert visitor_id is not None
-    external_id = f"user:{user_id}" if user_id else f"visitor:{anonymous_id}"
-    contact = contact_get_or_create(organization=organization, channel=Channel.WIDGET, external_id=external_id)
-    session = _live_session(organization, widget_key, contact.pk, agent)
+    visitor = f"user:{user_id}" if user_id else f"visitor:{anonymous_id}"
+    session = _live_session(organization, widget_key, visitor, agent)
     if session is None:
-        session = _new_session(organization, widget_key, agent, contact, origin, anonymous_id, user_id, user_agent)
+        session = _new_session(organization, widget_key, agent, visitor, origin, anonymous_id, user_id, user_agent)
     elif session.origin != origin or session.visitor_id != anonymous_id:
         session.origin, session.visitor_id = origin, anonymous_id
         session.save(update_fields=["origin", "visitor_id"])
@@ -161,7 +160,7 @@ def widget_session_start(
         widget_key_id=key_id,
         agent_id=str(agent.pk),
         origin=origin,
-        visitor=external_id,
+        visitor=visitor,
     )
     snapshot = version.snapshot
     agent_info = {
@@ -172,16 +171,17 @@ def widget_session_start(
     return SessionStart(session, token, visitor_id, agent_info, theme_public(widget_key.theme))
 
 
-def _thread_key(widget_key: WidgetKey, contact_id: object) -> str:
-    return f"{widget_key.pk}:{contact_id}"
+def _thread_key(widget_key: WidgetKey, visitor: str) -> str:
+    return f"{widget_key.pk}:{hashlib.sha256(visitor.encode()).hexdigest()[:40]}"
 
 
-def _live_session(organization: Organization, widget_key: WidgetKey, contact_id: object, agent: Agent) -> Any:
-    thread_key = _thread_key(widget_key, contact_id)
+def _live_session(organization: Organization, widget_key: WidgetKey, visitor: str, agent: Agent) -> Any:
+    thread_key = _thread_key(widget_key, visitor)
     session = organization.widgetsessions.select_related("conversation").filter(thread_key=thread_key).first()
     if session is None:
         return None
-    if session.agent_id == agent.pk and session.conversation.status == Conversation.Status.OPEN:
+    conversation_open = session.conversation is None or session.conversation.status == Conversation.Status.OPEN
+    if session.agent_id == agent.pk and conversation_open:
         return session
     # The key now serves another agent, or the conversation was closed: start over.
     WidgetSession.objects.filter(pk=session.pk, thread_key=thread_key).update(thread_key=None)
@@ -192,37 +192,27 @@ def _new_session(
     organization: Organization,
     widget_key: WidgetKey,
     agent: Agent,
-    contact: Any,
+    visitor: str,
     origin: str,
     anonymous_id: str,
     user_id: str | None,
     user_agent: str,
 ) -> WidgetSession:
-    conversation = conversation_open(
-        organization=organization,
-        agent=agent,
-        channel=Channel.WIDGET,
-        contact=contact,
-        metadata={"widget_key": str(widget_key.pk), "origin": origin},
-        reuse=False,
-    )
+    thread_key = _thread_key(widget_key, visitor)
     try:
         return WidgetSession.unscoped.create(  # tenant-bypass: organization set explicitly
             organization=organization,
             widget_key=widget_key,
             agent=agent,
-            conversation=conversation,
-            contact=contact,
-            thread_key=_thread_key(widget_key, contact.pk),
+            visitor=visitor,
+            thread_key=thread_key,
             visitor_id=anonymous_id,
             user_id=user_id or "",
             origin=origin,
             user_agent=user_agent[:300],
         )
-    except IntegrityError:
-        # Another tab of the same visitor won the race: use its session, drop our empty conversation.
-        conversation.delete()
-        return organization.widgetsessions.get(thread_key=_thread_key(widget_key, contact.pk))
+    except IntegrityError:  # another tab of the same visitor won the race: share its session
+        return organization.widgetsessions.get(thread_key=thread_key)
 
 
 # --- WebSocket handshake -----------------------------------------------------------------
@@ -251,7 +241,7 @@ def widget_socket_authenticate(*, token: str, origin: str, ip: str) -> SocketAdm
     session_id, organization_id = parse_object_id(claims.session_id), parse_object_id(claims.organization_id)
     session = (
         # tenant-bypass: the signed token names the session and its organization
-        WidgetSession.unscoped.select_related("organization", "widget_key", "agent", "conversation", "contact")
+        WidgetSession.unscoped.select_related("organization", "widget_key", "agent", "conversation")
         .filter(pk=session_id, organization_id=organization_id)
         .first()
         if session_id and organization_id
@@ -261,7 +251,7 @@ def widget_socket_authenticate(*, token: str, origin: str, ip: str) -> SocketAdm
         session is None
         or str(session.widget_key_id) != claims.widget_key_id
         or str(session.agent_id) != claims.agent_id
-        or session.contact.external_id != claims.visitor
+        or session.visitor != claims.visitor
     ):
         return SocketAdmission(None, protocol.CLOSE_TOKEN_INVALID)
     if session.widget_key.agent_id != session.agent_id:
@@ -278,12 +268,18 @@ def widget_socket_authenticate(*, token: str, origin: str, ip: str) -> SocketAdm
 
 
 def widget_session_ready(*, organization: Organization, session: WidgetSession) -> list[dict[str, Any]]:
-    """The history for the `ready` frame; refuses a session revoked since the handshake."""
+    """The history for the `ready` frame; refuses a session revoked since the handshake.
+    The first socket of a session marks it started (the visitor opened the chat)."""
     now = timezone.now()
     touched = WidgetSession.objects.filter(pk=session.pk, revoked_at=None).update(last_activity_at=now)
     if not touched:
         raise SessionClosed()
+    if session.started_at is None:
+        WidgetSession.objects.filter(pk=session.pk, started_at=None).update(started_at=now)
+        session.started_at = now
     session.last_activity_at = now
+    if session.conversation is None:
+        return []
     history = conversation_history(conversation=session.conversation, limit=config.history_limit())
     return [protocol.message_payload(message) for message in history]
 
@@ -294,6 +290,7 @@ def widget_session_ready(*, organization: Organization, session: WidgetSession) 
 @dataclass(frozen=True)
 class AcceptedMessage:
     message: Message
+    conversation: Conversation
     created: bool  # False: this client_id was stored before (a resend); nothing new to answer
     reply: bool  # False while a person has taken over the conversation
 
@@ -314,7 +311,7 @@ def widget_message_accept(
     Idempotent on `client_id` within the session.
     """
     fresh = (
-        organization.widgetsessions.select_related("widget_key", "organization", "conversation")
+        organization.widgetsessions.select_related("widget_key", "organization", "conversation", "agent")
         .filter(pk=session.pk)
         .first()
     )
@@ -334,21 +331,46 @@ def widget_message_accept(
         raise WidgetRateLimited(retry_after=retry_after)
     if agent_published_version(agent=session.agent) is None or not wallet_has_funds(organization=organization):
         raise WidgetUnavailable()
+    conversation = fresh.conversation or _conversation_for(organization, fresh)
     external_id = _external_id(session, client_id) if client_id else None
     now = timezone.now()
     message = message_receive(
         organization=organization,
-        conversation=fresh.conversation,
+        conversation=conversation,
         text=text,
         external_id=external_id,
         received_at=now,
         metadata={"widget_session": str(session.pk), **({"client_id": client_id} if client_id else {})},
     )
     if message is None:  # the same client_id again: acknowledge what was stored
-        stored = organization.messages.get(external_id=external_id, conversation=fresh.conversation)
-        return AcceptedMessage(stored, created=False, reply=False)
+        stored = organization.messages.get(external_id=external_id, conversation=conversation)
+        return AcceptedMessage(stored, conversation, created=False, reply=False)
     WidgetSession.objects.filter(pk=session.pk).update(message_count=F("message_count") + 1, last_activity_at=now)
-    return AcceptedMessage(message, created=True, reply=not fresh.conversation.bot_paused)
+    return AcceptedMessage(message, conversation, created=True, reply=not conversation.bot_paused)
+
+
+def _conversation_for(organization: Organization, session: WidgetSession) -> Conversation:
+    """The session's first message creates its contact and conversation (once, under races)."""
+    contact = contact_get_or_create(organization=organization, channel=Channel.WIDGET, external_id=session.visitor)
+    conversation = conversation_open(
+        organization=organization,
+        agent=session.agent,
+        channel=Channel.WIDGET,
+        contact=contact,
+        metadata={
+            "widget_key": str(session.widget_key_id),
+            "widget_session": str(session.pk),
+            "origin": session.origin,
+        },
+        reuse=False,
+    )
+    claimed = WidgetSession.objects.filter(pk=session.pk, conversation=None).update(
+        conversation=conversation, contact=contact
+    )
+    if claimed:
+        return conversation
+    conversation.delete()  # another socket of this session got there first
+    return organization.widgetsessions.select_related("conversation").get(pk=session.pk).conversation
 
 
 def widget_reply_delivered(*, organization: Organization, session: WidgetSession, message: Message) -> Message:
@@ -375,7 +397,8 @@ def widget_session_revoke(
         WidgetSession.objects.filter(pk=session.pk, revoked_at=None).update(
             revoked_at=now, revoked_by=revoked_by, thread_key=None
         )
-        Conversation.objects.filter(pk=session.conversation_id).update(status=Conversation.Status.CLOSED)
+        if session.conversation_id:
+            Conversation.objects.filter(pk=session.conversation_id).update(status=Conversation.Status.CLOSED)
         session.refresh_from_db()
     # Also on a repeat: a socket that somehow survived the first broadcast is closed now.
     broadcast_session_closed(session_id=session.pk)
