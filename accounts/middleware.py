@@ -15,7 +15,7 @@ def _active_membership(request: HttpRequest) -> Membership | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = user.memberships.select_related("organization")
+    memberships = user.memberships.select_related("organization")  # type: ignore[union-attr,attr-defined]
     chosen = request.session.get(SESSION_KEY)
     membership = memberships.filter(organization_id=chosen).first() if chosen else None
     return membership or memberships.order_by("created_at").first()

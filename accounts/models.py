@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from bson import ObjectId
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -33,7 +34,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     # An ObjectId primary key that is not an AutoField: allauth encodes integer-like user
     # pks with base36 (password reset links, login stages), which ObjectIds aren't.
-    id = ObjectIdField(primary_key=True, default=ObjectId, editable=False)
+    id = ObjectIdField(primary_key=True, default=ObjectId, editable=False)  # type: ignore[misc,assignment]
     email = models.EmailField(_("email"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -45,7 +46,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
         verbose_name = _("user")
@@ -70,7 +71,9 @@ class Organization(models.Model):
 
     name = models.CharField(_("name"), max_length=120)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
-    plan_status = models.CharField(_("plan status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.TRIAL)
+    plan_status = models.CharField(
+        _("plan status"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.TRIAL
+    )
     is_suspended = models.BooleanField(_("suspended"), default=False)
     suspended_reason = models.CharField(_("suspension reason"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -58,6 +58,8 @@ class TenantModel(models.Model):
         "accounts.Organization", on_delete=models.CASCADE, related_name="%(class)ss", db_index=True
     )
 
+    organization_id: Any  # django-stubs can't derive FK ids on ObjectId primary keys
+
     unscoped = models.Manager()
     objects = TenantManager()
 

@@ -29,7 +29,7 @@ def provider_of(model: str) -> str:
 
 def model_error(model: str) -> str | None:
     """A user-facing reason why `model` can't be used, or None when it's fine."""
-    import litellm  # noqa: PLC0415 - heavy import, only needed when validating
+    import litellm
 
     if model == DEMO_MODEL:
         return None

@@ -44,6 +44,9 @@ class ProviderCredential(TenantModel):
 class Agent(TenantModel):
     """The editable draft of an agent. Channels serve `published_version`, never the draft."""
 
+    credential_id: Any
+    published_version_id: Any
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -106,6 +109,8 @@ SNAPSHOT_FIELDS = (
 
 
 class AgentVersion(TenantModel):
+    agent_id: Any
+
     agent = models.ForeignKey(Agent, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
     snapshot = models.JSONField()
@@ -156,6 +161,10 @@ class Contact(TenantModel):
 
 
 class Conversation(TenantModel):
+    agent_id: Any
+    agent_version_id: Any
+    contact_id: Any
+
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
@@ -178,6 +187,8 @@ class Conversation(TenantModel):
 
 
 class Message(TenantModel):
+    conversation_id: Any
+
     class Role(models.TextChoices):
         USER = "user", _("User")
         ASSISTANT = "assistant", _("Agent")
@@ -230,7 +241,5 @@ class Message(TenantModel):
         result: dict[str, int | None] = {}
         for stage in stages:
             value = getattr(self, stage)
-            result[stage.removesuffix("_at")] = (
-                int((value - start).total_seconds() * 1000) if start and value else None
-            )
+            result[stage.removesuffix("_at")] = int((value - start).total_seconds() * 1000) if start and value else None
         return result

@@ -26,7 +26,7 @@ REPLY = " ".join(f"palabra{i}" for i in range(40))
 
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -45,10 +45,9 @@ def setup_django(uri: str) -> None:
 
 
 def create_tenant(fake_base_url: str) -> tuple[str, str]:
-    from accounts.models import ApiKey
+    from accounts.models import ApiKey, User
     from accounts.services.api_keys import api_key_create
     from accounts.services.organizations import organization_create
-    from accounts.models import User
     from agents.services.agents import agent_create, agent_publish
     from agents.services.credentials import provider_credential_create
 
@@ -126,7 +125,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback
+            urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
             time.sleep(0.2)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,9 @@ class TwilioAccount(TenantModel):
 
 class ChannelConnection(TenantModel):
     """Maps a Twilio sender (E.164 number, WhatsApp or voice) to a published agent."""
+
+    agent_id: Any
+    twilio_account_id: Any
 
     class Kind(models.TextChoices):
         WHATSAPP = "whatsapp", "WhatsApp"
@@ -76,6 +81,8 @@ class TwilioMessage(TenantModel):
     length limit. The row is written before the HTTP call and claimed (pending → submitting)
     so a task that runs twice never sends the same part twice; status callbacks find it
     by `sid` and only move its status forward."""
+
+    message_id: Any
 
     class Status(models.TextChoices):
         # Ours, before Twilio has the message:

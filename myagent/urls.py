@@ -20,7 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/v1/", include((api_v1, "api"))),
+    path("api/v1/", include((api_v1, "api"))),  # type: ignore[arg-type]
     path("app/", include(("myagent.backoffice_urls", "backoffice"))),
     path("webhooks/", include("channels_app.webhook_urls")),
     path("widget/", include("channels_app.widget_urls")),

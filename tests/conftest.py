@@ -62,7 +62,7 @@ def fake_openai(fake_openai_server):
     fake_openai_server.reset()
     fake_openai_server.latency = 0.0
     fake_openai_server.token_delay = 0.0
-    yield fake_openai_server
+    return fake_openai_server
 
 
 pytest_plugins = ["tests.live"]

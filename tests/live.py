@@ -44,7 +44,7 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout: float = 30) -> N
         if process.poll() is not None:
             raise RuntimeError(f"{url}: process exited with {process.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=1):
                 return
         except OSError:
             time.sleep(0.1)
@@ -81,7 +81,7 @@ def fake_twilio(fake_twilio_server, settings):
     fake_twilio_server.reset()
     fake_twilio_server.credentials = None
     settings.TWILIO_API_BASE_URL = fake_twilio_server.base_url
-    yield fake_twilio_server
+    return fake_twilio_server
 
 
 @pytest.fixture(scope="session")

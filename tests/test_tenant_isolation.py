@@ -40,7 +40,9 @@ def _credential(tenant):
 def _conversation(tenant):
     agent = _agent(tenant)
     contact = contact_get_or_create(organization=tenant.organization, channel=Channel.API, external_id="victim")
-    conversation = conversation_open(organization=tenant.organization, agent=agent, channel=Channel.API, contact=contact)
+    conversation = conversation_open(
+        organization=tenant.organization, agent=agent, channel=Channel.API, contact=contact
+    )
     message_receive(organization=tenant.organization, conversation=conversation, text="private")
     return conversation
 

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
@@ -124,7 +124,7 @@ class ChatView(APIView):
 
 
 @csrf_exempt
-async def chat_view(request: HttpRequest, pk: str) -> HttpResponse:
+async def chat_view(request: HttpRequest, pk: str) -> HttpResponseBase:
     if request.method != "POST":
         return JsonResponse(error_body("method_not_allowed", "Use POST."), status=405)
     if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:

@@ -53,7 +53,7 @@ class AgentSerializer(serializers.ModelSerializer):
         if value in (None, ""):
             return None
         organization = self.context["organization"]
-        from myagent.lookups import parse_object_id  # noqa: PLC0415
+        from myagent.lookups import parse_object_id
 
         object_id = parse_object_id(value)
         credential = organization.providercredentials.filter(pk=object_id).first() if object_id else None
@@ -147,5 +147,3 @@ class ConversationFilterSerializer(serializers.Serializer):
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     since = serializers.DateTimeField(required=False)
     until = serializers.DateTimeField(required=False)
-
-

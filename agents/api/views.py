@@ -103,7 +103,9 @@ class AgentViewSet(OrganizationViewSet):
         agent = get_or_404(self.get_queryset(), pk)
         serializer = RollbackSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        version = agent_rollback(organization=self.organization, agent=agent, version_id=serializer.validated_data["version"])
+        version = agent_rollback(
+            organization=self.organization, agent=agent, version_id=serializer.validated_data["version"]
+        )
         return Response(AgentVersionSerializer(version).data)
 
 

@@ -3,215 +3,402 @@
 import django.db.models.deletion
 import django.db.models.manager
 import django_mongodb_backend.fields
-import myagent.fields
 from django.conf import settings
 from django.db import migrations, models
 
+import myagent.fields
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Agent',
+            name="Agent",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, verbose_name='slug')),
-                ('description', models.TextField(blank=True, verbose_name='description')),
-                ('model', models.CharField(default='demo/assistant', max_length=200, verbose_name='model')),
-                ('fallback_models', models.JSONField(blank=True, default=list, verbose_name='fallback models')),
-                ('instructions', models.TextField(verbose_name='instructions')),
-                ('temperature', models.FloatField(default=0.3, verbose_name='temperature')),
-                ('max_output_tokens', models.PositiveIntegerField(default=512, verbose_name='max output tokens')),
-                ('greeting', models.CharField(blank=True, max_length=500, verbose_name='greeting')),
-                ('language', models.CharField(default='es', max_length=8, verbose_name='language')),
-                ('memory_window', models.PositiveIntegerField(default=20, verbose_name='memory window (messages)')),
-                ('tools', models.JSONField(blank=True, default=list, verbose_name='enabled tools')),
-                ('knowledge_sources', models.JSONField(blank=True, default=list, verbose_name='knowledge sources')),
-                ('handoff_phone_number', models.CharField(blank=True, max_length=20, verbose_name='handoff phone number')),
-                ('voice', models.JSONField(blank=True, default=dict, verbose_name='voice settings')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('archived', 'Archived')], default='draft', max_length=12, verbose_name='status')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, verbose_name="slug")),
+                ("description", models.TextField(blank=True, verbose_name="description")),
+                ("model", models.CharField(default="demo/assistant", max_length=200, verbose_name="model")),
+                ("fallback_models", models.JSONField(blank=True, default=list, verbose_name="fallback models")),
+                ("instructions", models.TextField(verbose_name="instructions")),
+                ("temperature", models.FloatField(default=0.3, verbose_name="temperature")),
+                ("max_output_tokens", models.PositiveIntegerField(default=512, verbose_name="max output tokens")),
+                ("greeting", models.CharField(blank=True, max_length=500, verbose_name="greeting")),
+                ("language", models.CharField(default="es", max_length=8, verbose_name="language")),
+                ("memory_window", models.PositiveIntegerField(default=20, verbose_name="memory window (messages)")),
+                ("tools", models.JSONField(blank=True, default=list, verbose_name="enabled tools")),
+                ("knowledge_sources", models.JSONField(blank=True, default=list, verbose_name="knowledge sources")),
+                (
+                    "handoff_phone_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="handoff phone number"),
+                ),
+                ("voice", models.JSONField(blank=True, default=dict, verbose_name="voice settings")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("published", "Published"), ("archived", "Archived")],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agent',
-                'verbose_name_plural': 'agents',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "verbose_name": "agent",
+                "verbose_name_plural": "agents",
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='AgentVersion',
+            name="AgentVersion",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('snapshot', models.JSONField()),
-                ('credential_id_snapshot', models.CharField(blank=True, max_length=24)),
-                ('note', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='agents.agent')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("snapshot", models.JSONField()),
+                ("credential_id_snapshot", models.CharField(blank=True, max_length=24)),
+                ("note", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="agents.agent"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agent version',
-                'verbose_name_plural': 'agent versions',
-                'ordering': ['-number'],
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "verbose_name": "agent version",
+                "verbose_name_plural": "agent versions",
+                "ordering": ["-number"],
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='agent',
-            name='published_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agents.agentversion'),
+            model_name="agent",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="agents.agentversion",
+            ),
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('whatsapp', 'WhatsApp'), ('sms', 'SMS'), ('voice', 'Phone call'), ('widget', 'Web component'), ('api', 'API'), ('playground', 'Playground')], max_length=12)),
-                ('external_id', models.CharField(max_length=200)),
-                ('display_name', models.CharField(blank=True, max_length=200)),
-                ('opted_out', models.BooleanField(default=False)),
-                ('last_inbound_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("whatsapp", "WhatsApp"),
+                            ("sms", "SMS"),
+                            ("voice", "Phone call"),
+                            ("widget", "Web component"),
+                            ("api", "API"),
+                            ("playground", "Playground"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("external_id", models.CharField(max_length=200)),
+                ("display_name", models.CharField(blank=True, max_length=200)),
+                ("opted_out", models.BooleanField(default=False)),
+                ("last_inbound_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Conversation',
-            fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('whatsapp', 'WhatsApp'), ('sms', 'SMS'), ('voice', 'Phone call'), ('widget', 'Web component'), ('api', 'API'), ('playground', 'Playground')], max_length=12)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=8)),
-                ('bot_paused', models.BooleanField(default=False, verbose_name='bot paused (human takeover)')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('last_message_at', models.DateTimeField(blank=True, null=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='agents.agent')),
-                ('agent_version', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='agents.agentversion')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='agents.contact')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
-            ],
-            options={
-                'abstract': False,
-                'default_manager_name': 'unscoped',
-            },
-            managers=[
-                ('unscoped', django.db.models.manager.Manager()),
-            ],
-        ),
-        migrations.CreateModel(
-            name='Message',
-            fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('user', 'User'), ('assistant', 'Agent'), ('tool', 'Tool'), ('system', 'System')], max_length=10)),
-                ('content', models.TextField(blank=True)),
-                ('external_id', models.CharField(blank=True, max_length=64, null=True)),
-                ('delivery_status', models.CharField(blank=True, max_length=16)),
-                ('delivery_error', models.CharField(blank=True, max_length=255)),
-                ('tool_calls', models.JSONField(blank=True, default=list)),
-                ('tool_call_id', models.CharField(blank=True, max_length=64)),
-                ('media', models.JSONField(blank=True, default=list)),
-                ('prompt_tokens', models.PositiveIntegerField(default=0)),
-                ('completion_tokens', models.PositiveIntegerField(default=0)),
-                ('cost', models.DecimalField(decimal_places=8, default=0, max_digits=14)),
-                ('model_used', models.CharField(blank=True, max_length=200)),
-                ('error', models.TextField(blank=True)),
-                ('received_at', models.DateTimeField(blank=True, null=True)),
-                ('processing_started_at', models.DateTimeField(blank=True, null=True)),
-                ('llm_request_at', models.DateTimeField(blank=True, null=True)),
-                ('first_token_at', models.DateTimeField(blank=True, null=True)),
-                ('llm_done_at', models.DateTimeField(blank=True, null=True)),
-                ('reply_sent_at', models.DateTimeField(blank=True, null=True)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='agents.conversation')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
-            ],
-            options={
-                'abstract': False,
-                'default_manager_name': 'unscoped',
-            },
-            managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='ProviderCredential',
+            name="Conversation",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('openai', 'OpenAI'), ('anthropic', 'Anthropic'), ('gemini', 'Google Gemini'), ('mistral', 'Mistral'), ('openai_compatible', 'OpenAI-compatible endpoint')], max_length=24, verbose_name='provider')),
-                ('name', models.CharField(default='default', max_length=80, verbose_name='name')),
-                ('api_key', myagent.fields.EncryptedTextField(verbose_name='API key')),
-                ('base_url', models.URLField(blank=True, verbose_name='base URL')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("whatsapp", "WhatsApp"),
+                            ("sms", "SMS"),
+                            ("voice", "Phone call"),
+                            ("widget", "Web component"),
+                            ("api", "API"),
+                            ("playground", "Playground"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=8),
+                ),
+                ("bot_paused", models.BooleanField(default=False, verbose_name="bot paused (human takeover)")),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("last_message_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="conversations", to="agents.agent"
+                    ),
+                ),
+                (
+                    "agent_version",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="agents.agentversion",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="conversations", to="agents.contact"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'provider credential',
-                'verbose_name_plural': 'provider credentials',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="Message",
+            fields=[
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("user", "User"), ("assistant", "Agent"), ("tool", "Tool"), ("system", "System")],
+                        max_length=10,
+                    ),
+                ),
+                ("content", models.TextField(blank=True)),
+                ("external_id", models.CharField(blank=True, max_length=64, null=True)),
+                ("delivery_status", models.CharField(blank=True, max_length=16)),
+                ("delivery_error", models.CharField(blank=True, max_length=255)),
+                ("tool_calls", models.JSONField(blank=True, default=list)),
+                ("tool_call_id", models.CharField(blank=True, max_length=64)),
+                ("media", models.JSONField(blank=True, default=list)),
+                ("prompt_tokens", models.PositiveIntegerField(default=0)),
+                ("completion_tokens", models.PositiveIntegerField(default=0)),
+                ("cost", models.DecimalField(decimal_places=8, default=0, max_digits=14)),
+                ("model_used", models.CharField(blank=True, max_length=200)),
+                ("error", models.TextField(blank=True)),
+                ("received_at", models.DateTimeField(blank=True, null=True)),
+                ("processing_started_at", models.DateTimeField(blank=True, null=True)),
+                ("llm_request_at", models.DateTimeField(blank=True, null=True)),
+                ("first_token_at", models.DateTimeField(blank=True, null=True)),
+                ("llm_done_at", models.DateTimeField(blank=True, null=True)),
+                ("reply_sent_at", models.DateTimeField(blank=True, null=True)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="agents.conversation"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
+            ],
+            options={
+                "abstract": False,
+                "default_manager_name": "unscoped",
+            },
+            managers=[
+                ("unscoped", django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name="ProviderCredential",
+            fields=[
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[
+                            ("openai", "OpenAI"),
+                            ("anthropic", "Anthropic"),
+                            ("gemini", "Google Gemini"),
+                            ("mistral", "Mistral"),
+                            ("openai_compatible", "OpenAI-compatible endpoint"),
+                        ],
+                        max_length=24,
+                        verbose_name="provider",
+                    ),
+                ),
+                ("name", models.CharField(default="default", max_length=80, verbose_name="name")),
+                ("api_key", myagent.fields.EncryptedTextField(verbose_name="API key")),
+                ("base_url", models.URLField(blank=True, verbose_name="base URL")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "provider credential",
+                "verbose_name_plural": "provider credentials",
+                "abstract": False,
+                "default_manager_name": "unscoped",
+            },
+            managers=[
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddField(
-            model_name='agent',
-            name='credential',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='agents', to='agents.providercredential'),
+            model_name="agent",
+            name="credential",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="agents",
+                to="agents.providercredential",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agentversion',
-            constraint=models.UniqueConstraint(fields=('agent', 'number'), name='unique_agent_version_number'),
+            model_name="agentversion",
+            constraint=models.UniqueConstraint(fields=("agent", "number"), name="unique_agent_version_number"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('organization', 'channel', 'external_id'), name='unique_contact_identity'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "channel", "external_id"), name="unique_contact_identity"
+            ),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['organization', 'agent', 'channel', 'started_at'], name='agents_conv_organiz_bbbba5_idx'),
+            model_name="conversation",
+            index=models.Index(
+                fields=["organization", "agent", "channel", "started_at"], name="agents_conv_organiz_bbbba5_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['conversation', 'created_at'], name='agents_mess_convers_0df5a4_idx'),
+            model_name="message",
+            index=models.Index(fields=["conversation", "created_at"], name="agents_mess_convers_0df5a4_idx"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id__gt', '')), fields=('external_id',), name='unique_message_external_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id__gt", "")), fields=("external_id",), name="unique_message_external_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='providercredential',
-            constraint=models.UniqueConstraint(fields=('organization', 'provider', 'name'), name='unique_provider_credential'),
+            model_name="providercredential",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "provider", "name"), name="unique_provider_credential"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agent',
-            constraint=models.UniqueConstraint(fields=('organization', 'slug'), name='unique_agent_slug'),
+            model_name="agent",
+            constraint=models.UniqueConstraint(fields=("organization", "slug"), name="unique_agent_slug"),
         ),
     ]

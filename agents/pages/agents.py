@@ -18,7 +18,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.models import Role
 from accounts.pages.base import OrganizationPage
 from agents.models import Agent
-from agents.pages.draft_status import agent_draft_status
+from agents.pages.draft_status import DraftStatus, agent_draft_status
 from agents.pages.forms import MODEL_DATALIST_ID, AgentForm, PublishForm, RollbackForm
 from agents.services.agents import agent_create, agent_delete, agent_publish, agent_rollback, agent_update
 from myagent.errors import ValidationFailed
@@ -41,8 +41,9 @@ class AgentPage(OrganizationPage):
         }
 
     def form_context(self, agent: Agent | None, form: AgentForm) -> dict[str, Any]:
-        context = self.agent_context(agent) if agent else {"can_manage": True}
-        changed = agent_draft_status(agent=agent).changed_fields if agent else []
+        context: dict[str, Any] = self.agent_context(agent) if agent else {"can_manage": True}
+        draft: DraftStatus | None = context.get("draft")
+        changed = draft.changed_fields if draft else []
         return {
             **context,
             "form": form,

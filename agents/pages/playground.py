@@ -19,7 +19,7 @@ from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organization, User
+from accounts.models import Organization, User
 from accounts.tenancy import tenant_scope
 from agents.models import Agent, Channel, Conversation, Message
 from agents.pages.agents import AgentPage
@@ -83,15 +83,15 @@ class AgentPlaygroundPage(AgentPage):
 # --- streaming ----------------------------------------------------------------------------
 
 
-def _membership(request: HttpRequest) -> Membership:
-    """The active membership, with the same rules as `OrganizationPageMixin` (any role)."""
-    membership = request.membership  # type: ignore[attr-defined]
+def _organization(request: HttpRequest) -> Organization:
+    """The active organization, with the same rules as `OrganizationPageMixin` (any role)."""
+    membership = request.membership  # type: ignore[attr-defined]  # lazy: evaluated here, off the event loop
     if not membership:
         raise Forbidden(_("Create or join an organization first."))
-    membership = Membership.unscoped.select_related("organization").get(pk=membership.pk)  # tenant-bypass: own row
-    if membership.organization.is_suspended:
+    organization: Organization = membership.organization  # select_related by the middleware
+    if organization.is_suspended:
         raise OrganizationSuspended()
-    return membership
+    return organization
 
 
 def _prepare(organization: Organization, user: User, agent_id: str, data: QueryDict) -> tuple[Conversation, Message]:
@@ -139,10 +139,9 @@ async def playground_stream_view(request: HttpRequest, agent_id: str) -> HttpRes
     if not isinstance(user, User):
         return JsonResponse(error_body("not_authenticated", _("Sign in again to continue.")), status=401)
     try:
-        membership = await sync_to_async(_membership)(request)
+        organization = await sync_to_async(_organization)(request)
     except ApplicationError as exc:
         return _error(exc)
-    organization = membership.organization
     with tenant_scope(organization):
         try:
             conversation, user_message = await sync_to_async(_prepare)(organization, user, agent_id, request.POST)

@@ -87,7 +87,9 @@ def _snapshot(agent: Agent) -> dict[str, Any]:
     return {name: getattr(agent, name) for name in SNAPSHOT_FIELDS}
 
 
-def agent_publish(*, organization: Organization, agent: Agent, user: User | None = None, note: str = "") -> AgentVersion:
+def agent_publish(
+    *, organization: Organization, agent: Agent, user: User | None = None, note: str = ""
+) -> AgentVersion:
     """Freeze the draft into a new immutable version and make channels serve it."""
     _check(organization, _snapshot(agent))
     for _attempt in range(3):

@@ -21,6 +21,7 @@ from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import IntegrityError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organization
 from agents.model_catalog import DEMO_MODEL, litellm_model, provider_of
@@ -70,7 +71,7 @@ PLATFORM_KEYS = {
 class AgentNotPublished(ApplicationError):
     status_code = 409
     code = "agent_not_published"
-    default_message = "This agent has no published version yet. Publish it first."
+    default_message = _("This agent has no published version yet. Publish it first.")
 
 
 @dataclass
@@ -86,7 +87,9 @@ class ReplyEvent:
 # --- inbound ------------------------------------------------------------------------------
 
 
-def contact_get_or_create(*, organization: Organization, channel: str, external_id: str, display_name: str = "") -> Contact:
+def contact_get_or_create(
+    *, organization: Organization, channel: str, external_id: str, display_name: str = ""
+) -> Contact:
     lookup = {"organization": organization, "channel": channel, "external_id": external_id}
     contact = Contact.unscoped.filter(**lookup).first()  # tenant-bypass: organization in the lookup
     if contact is not None:
@@ -231,7 +234,9 @@ class _Prepared:
     tools: list[dict[str, Any]]
 
 
-def _prepare(organization: Organization, conversation: Conversation, user_message: Message, use_draft: bool) -> _Prepared:
+def _prepare(
+    organization: Organization, conversation: Conversation, user_message: Message, use_draft: bool
+) -> _Prepared:
     snapshot, credential_id = _agent_config(conversation, use_draft=use_draft)
     history = conversation_history(conversation=conversation, limit=int(snapshot.get("memory_window") or 0) + 1)
     if not any(m.pk == user_message.pk for m in history):
@@ -265,7 +270,7 @@ async def _run_tool(call: dict[str, Any], context: ToolContext) -> str:
             result = await tool.handler(context, arguments)
     except TimeoutError:
         return "The tool timed out."
-    except Exception:  # noqa: BLE001 - a broken tool must not break the reply
+    except Exception:
         logger.exception("Tool %s failed", name)
         return "The tool failed."
     return _fence(str(result)[:MAX_TOOL_RESULT_CHARS])
@@ -289,8 +294,13 @@ class _Turn:
 
 
 def _save_reply(
-    organization: Organization, conversation: Conversation, user_message: Message, turn: _Turn,
-    processing_started_at: datetime, content: str, interrupted: bool,
+    organization: Organization,
+    conversation: Conversation,
+    user_message: Message,
+    turn: _Turn,
+    processing_started_at: datetime,
+    content: str,
+    interrupted: bool,
 ) -> Message:
     message = Message.unscoped.create(  # tenant-bypass: organization set explicitly
         organization=organization,

@@ -9,7 +9,7 @@ from accounts.models import Organization
 
 def wallet_has_funds(*, organization: Organization) -> bool:
     """Whether the organization may spend (LLM calls, outbound messages, calls)."""
-    from billing.models import Wallet  # noqa: PLC0415
+    from billing.models import Wallet
 
     wallet = Wallet.unscoped.filter(organization=organization).first()  # tenant-bypass: organization given
     return wallet is None or wallet.balance > Decimal(0)

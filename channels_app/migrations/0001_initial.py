@@ -3,74 +3,132 @@
 import django.db.models.deletion
 import django.db.models.manager
 import django_mongodb_backend.fields
-import myagent.fields
 from django.db import migrations, models
+
+import myagent.fields
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('agents', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("agents", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TwilioAccount',
+            name="TwilioAccount",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(default='Twilio', max_length=80, verbose_name='name')),
-                ('account_sid', models.CharField(max_length=34, verbose_name='account SID')),
-                ('auth_token', myagent.fields.EncryptedTextField(verbose_name='auth token')),
-                ('api_key_sid', models.CharField(blank=True, max_length=34, verbose_name='API key SID')),
-                ('api_key_secret', myagent.fields.EncryptedTextField(blank=True, verbose_name='API key secret')),
-                ('messaging_service_sid', models.CharField(blank=True, max_length=34, verbose_name='Messaging Service SID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(default="Twilio", max_length=80, verbose_name="name")),
+                ("account_sid", models.CharField(max_length=34, verbose_name="account SID")),
+                ("auth_token", myagent.fields.EncryptedTextField(verbose_name="auth token")),
+                ("api_key_sid", models.CharField(blank=True, max_length=34, verbose_name="API key SID")),
+                ("api_key_secret", myagent.fields.EncryptedTextField(blank=True, verbose_name="API key secret")),
+                (
+                    "messaging_service_sid",
+                    models.CharField(blank=True, max_length=34, verbose_name="Messaging Service SID"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Twilio account',
-                'verbose_name_plural': 'Twilio accounts',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "verbose_name": "Twilio account",
+                "verbose_name_plural": "Twilio accounts",
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.CreateModel(
-            name='ChannelConnection',
+            name="ChannelConnection",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('whatsapp', 'WhatsApp'), ('sms', 'SMS'), ('voice', 'Voice')], max_length=10, verbose_name='kind')),
-                ('address', models.CharField(max_length=20, verbose_name='number (E.164)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('whatsapp_template_sid', models.CharField(blank=True, max_length=34, verbose_name='WhatsApp template ContentSid')),
-                ('unavailable_message', models.CharField(blank=True, max_length=500, verbose_name='message when unavailable')),
-                ('settings', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='channel_connections', to='agents.agent')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
-                ('twilio_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='connections', to='channels_app.twilioaccount')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("whatsapp", "WhatsApp"), ("sms", "SMS"), ("voice", "Voice")],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("address", models.CharField(max_length=20, verbose_name="number (E.164)")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                (
+                    "whatsapp_template_sid",
+                    models.CharField(blank=True, max_length=34, verbose_name="WhatsApp template ContentSid"),
+                ),
+                (
+                    "unavailable_message",
+                    models.CharField(blank=True, max_length=500, verbose_name="message when unavailable"),
+                ),
+                ("settings", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="channel_connections",
+                        to="agents.agent",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
+                (
+                    "twilio_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="connections",
+                        to="channels_app.twilioaccount",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'channel connection',
-                'verbose_name_plural': 'channel connections',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
+                "verbose_name": "channel connection",
+                "verbose_name_plural": "channel connections",
+                "abstract": False,
+                "default_manager_name": "unscoped",
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
         migrations.AddConstraint(
-            model_name='twilioaccount',
-            constraint=models.UniqueConstraint(fields=('organization', 'account_sid'), name='unique_twilio_account_per_org'),
+            model_name="twilioaccount",
+            constraint=models.UniqueConstraint(
+                fields=("organization", "account_sid"), name="unique_twilio_account_per_org"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='channelconnection',
-            constraint=models.UniqueConstraint(fields=('kind', 'address'), name='unique_channel_address'),
+            model_name="channelconnection",
+            constraint=models.UniqueConstraint(fields=("kind", "address"), name="unique_channel_address"),
         ),
     ]

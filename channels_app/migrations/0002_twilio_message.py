@@ -7,42 +7,92 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('agents', '0001_initial'),
-        ('channels_app', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("agents", "0001_initial"),
+        ("channels_app", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TwilioMessage',
+            name="TwilioMessage",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('part', models.PositiveSmallIntegerField(default=0)),
-                ('to', models.CharField(max_length=40)),
-                ('body', models.TextField(blank=True)),
-                ('content_sid', models.CharField(blank=True, max_length=34)),
-                ('sid', models.CharField(blank=True, max_length=40, null=True)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('submitting', 'Submitting'), ('accepted', 'Accepted'), ('scheduled', 'Scheduled'), ('queued', 'Queued'), ('sending', 'Sending'), ('sent', 'Sent'), ('delivered', 'Delivered'), ('read', 'Read'), ('undelivered', 'Undelivered'), ('failed', 'Failed'), ('canceled', 'Canceled')], default='pending', max_length=12)),
-                ('error_code', models.CharField(blank=True, max_length=10)),
-                ('error_message', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='twilio_messages', to='channels_app.channelconnection')),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='twilio_parts', to='agents.message')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("part", models.PositiveSmallIntegerField(default=0)),
+                ("to", models.CharField(max_length=40)),
+                ("body", models.TextField(blank=True)),
+                ("content_sid", models.CharField(blank=True, max_length=34)),
+                ("sid", models.CharField(blank=True, max_length=40, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("submitting", "Submitting"),
+                            ("accepted", "Accepted"),
+                            ("scheduled", "Scheduled"),
+                            ("queued", "Queued"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("delivered", "Delivered"),
+                            ("read", "Read"),
+                            ("undelivered", "Undelivered"),
+                            ("failed", "Failed"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("error_code", models.CharField(blank=True, max_length=10)),
+                ("error_message", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="twilio_messages",
+                        to="channels_app.channelconnection",
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="twilio_parts", to="agents.message"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'Twilio message',
-                'verbose_name_plural': 'Twilio messages',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
-                'constraints': [models.UniqueConstraint(fields=('message', 'part'), name='unique_twilio_message_part'), models.UniqueConstraint(condition=models.Q(('sid__gt', '')), fields=('sid',), name='unique_twilio_message_sid')],
+                "verbose_name": "Twilio message",
+                "verbose_name_plural": "Twilio messages",
+                "abstract": False,
+                "default_manager_name": "unscoped",
+                "constraints": [
+                    models.UniqueConstraint(fields=("message", "part"), name="unique_twilio_message_part"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("sid__gt", "")), fields=("sid",), name="unique_twilio_message_sid"
+                    ),
+                ],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]

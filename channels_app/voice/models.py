@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,9 @@ class Call(TenantModel):
     which records the billable duration. Each agent turn lives on the conversation's
     messages; this row holds the call-level outcome.
     """
+
+    connection_id: Any
+    conversation_id: Any
 
     class Mode(models.TextChoices):
         RELAY = "relay", _("ConversationRelay (streaming)")

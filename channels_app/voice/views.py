@@ -10,11 +10,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from channels_app.twilio.signatures import request_signature_valid
+from channels_app.twilio.twiml import hangup_twiml
 from channels_app.voice.models import Call
 from channels_app.voice.selectors import call_for_sid, twilio_auth_tokens, voice_connection_for_number
 from channels_app.voice.services.calls import call_answer, call_relay_ended, call_status_update
 from channels_app.voice.services.gather import call_gather_reply
-from channels_app.twilio.twiml import hangup_twiml
 
 
 def _twiml(body: str) -> HttpResponse:

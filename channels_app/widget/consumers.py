@@ -118,11 +118,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._error("bad_request", _("Invalid client_id."))
             return
         if not isinstance(text, str) or not text.strip():
-            await self._error("bad_request", _("The message is empty."))
+            await self._error("bad_request", _("The message is empty."), client_id=client_id)
             return
         text = text.strip()
         if len(text) > config.max_message_chars():
-            await self._too_long()
+            await self._too_long(client_id=client_id)
             return
         try:
             accepted = await database_sync_to_async(widget_message_accept)(
@@ -137,10 +137,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._close(protocol.CLOSE_FORBIDDEN)
             return
         except WidgetRateLimited as exc:
-            await self._error("rate_limited", exc.message, retry_after=exc.retry_after)
+            await self._error("rate_limited", exc.message, retry_after=exc.retry_after, client_id=client_id)
             return
         except WidgetUnavailable as exc:
-            await self._error("unavailable", exc.message)
+            await self._error("unavailable", exc.message, client_id=client_id)
             return
         await self._send({"type": "ack", "client_id": client_id, "message": protocol.message_payload(accepted.message)})
         if accepted.reply:
@@ -207,12 +207,15 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self.is_open:
             await self.send(text_data=json.dumps(frame, ensure_ascii=False))
 
-    async def _error(self, code: str, message: str, *, retry_after: int | None = None) -> None:
-        await self._send(protocol.error_frame(code, str(message), retry_after=retry_after))
+    async def _error(
+        self, code: str, message: str, *, retry_after: int | None = None, client_id: str | None = None
+    ) -> None:
+        await self._send(protocol.error_frame(code, str(message), retry_after=retry_after, client_id=client_id))
 
-    async def _too_long(self) -> None:
+    async def _too_long(self, *, client_id: str | None = None) -> None:
         limit = config.max_message_chars()
-        await self._error("message_too_long", _("Messages can be at most %(max)d characters.") % {"max": limit})
+        message = _("Messages can be at most %(max)d characters.") % {"max": limit}
+        await self._error("message_too_long", message, client_id=client_id)
 
     async def _close(self, code: int) -> None:
         if self.is_open:

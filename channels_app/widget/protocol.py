@@ -26,8 +26,13 @@ def message_payload(message: Message) -> dict[str, Any]:
     }
 
 
-def error_frame(code: str, message: str, *, retry_after: int | None = None) -> dict[str, Any]:
+def error_frame(
+    code: str, message: str, *, retry_after: int | None = None, client_id: str | None = None
+) -> dict[str, Any]:
+    """`client_id` names the refused message (an addition to the contract; the widget may ignore it)."""
     frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if retry_after is not None:
         frame["retry_after"] = retry_after
+    if client_id:
+        frame["client_id"] = client_id
     return frame

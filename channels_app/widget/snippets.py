@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from django.utils.html import format_html
+from html import escape
 
 from channels_app.widget.models import WidgetKey
 from channels_app.widget.script import widget_script, widget_script_url
 
 
 def widget_snippet(*, widget_key: WidgetKey) -> str:
-    """Script tag pinned to this exact file (versioned URL + Subresource Integrity), then the element."""
+    """Script tag pinned to this exact file (versioned URL + Subresource Integrity), then the element.
+
+    A plain string, not marked safe: templates show it as text (escaped) for copying.
+    """
     language = widget_key.agent.language if widget_key.agent.language in ("es", "en") else "es"
-    return str(
-        format_html(
-            '<script src="{}" integrity="{}" crossorigin="anonymous" defer></script>\n'
-            '<myagent-chat agent-key="{}" lang="{}"></myagent-chat>',
-            widget_script_url(),
-            widget_script().integrity,
-            widget_key.key,
-            language,
-        )
+    return (
+        f'<script src="{escape(widget_script_url())}" integrity="{escape(widget_script().integrity)}" '
+        'crossorigin="anonymous" defer></script>\n'
+        f'<myagent-chat agent-key="{escape(widget_key.key)}" lang="{language}"></myagent-chat>'
     )

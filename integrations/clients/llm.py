@@ -26,10 +26,10 @@ from typing import Any, TypeVar
 os.environ.setdefault("LITELLM_OFFLINE_MODE", "true")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
-import litellm  # noqa: E402
-from litellm import Router  # noqa: E402
+import litellm
+from litellm import Router
 
-from integrations.clients.demo_llm import DemoLLM  # noqa: E402
+from integrations.clients.demo_llm import DemoLLM
 
 litellm.suppress_debug_info = True
 litellm.set_verbose = False
@@ -133,7 +133,11 @@ def _router_for(targets: list[LLMTarget], timeout: float) -> Router:
         _routers.move_to_end(key)
         return router
     model_list = [
-        {"model_name": f"target-{i}", "litellm_params": _litellm_params(t, timeout), "model_info": {"id": f"target-{i}"}}
+        {
+            "model_name": f"target-{i}",
+            "litellm_params": _litellm_params(t, timeout),
+            "model_info": {"id": f"target-{i}"},
+        }
         for i, t in enumerate(targets)
     ]
     fallbacks = [{"target-0": [f"target-{i}" for i in range(1, len(targets))]}] if len(targets) > 1 else []
@@ -179,7 +183,9 @@ class _ToolCallAccumulator:
     def add(self, deltas: list[Any]) -> None:
         for delta in deltas:
             index = getattr(delta, "index", None) or 0
-            call = self.calls.setdefault(index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}})
+            call = self.calls.setdefault(
+                index, {"id": "", "type": "function", "function": {"name": "", "arguments": ""}}
+            )
             if getattr(delta, "id", None):
                 call["id"] = delta.id
             function = getattr(delta, "function", None)
@@ -205,12 +211,16 @@ async def _produce(request: ChatRequest, emit: Any) -> None:
         kwargs["max_tokens"] = request.max_tokens
     try:
         async with asyncio.timeout(request.timeout):
-            stream = await router.acompletion(model="target-0", messages=request.messages, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - turned into a typed LLMError for the caller
+            stream = await router.acompletion(model="target-0", messages=request.messages, **kwargs)  # type: ignore[arg-type]
+    except Exception as exc:
         raise LLMError(_error_kind(exc), str(exc)[:500]) from exc
 
     model_id = (getattr(stream, "_hidden_params", None) or {}).get("model_id") or "target-0"
-    target = request.targets[int(str(model_id).rsplit("-", 1)[-1])] if str(model_id).startswith("target-") else request.targets[0]
+    target = (
+        request.targets[int(str(model_id).rsplit("-", 1)[-1])]
+        if str(model_id).startswith("target-")
+        else request.targets[0]
+    )
     tools = _ToolCallAccumulator()
     prompt_tokens = completion_tokens = 0
     streamed_text: list[str] = []
@@ -225,11 +235,11 @@ async def _produce(request: ChatRequest, emit: Any) -> None:
                     continue
                 delta = chunk.choices[0].delta
                 if getattr(delta, "tool_calls", None):
-                    tools.add(delta.tool_calls)
+                    tools.add(list(delta.tool_calls or []))
                 if delta.content:
                     streamed_text.append(delta.content)
                     emit(LLMEvent(text=delta.content))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise LLMError(_error_kind(exc), str(exc)[:500]) from exc
     finally:
         with contextlib.suppress(Exception):

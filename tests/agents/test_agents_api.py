@@ -20,7 +20,9 @@ def test_create_edit_publish_and_rollback_an_agent(tenant, fake_openai):
     v1 = client.post(f"/api/v1/agents/{agent['id']}/publish/", {"note": "first"}, format="json")
     assert v1.status_code == 201 and v1.json()["number"] == 1
 
-    edited = client.patch(f"/api/v1/agents/{agent['id']}/", {"instructions": "Only bookings for dinner."}, format="json")
+    edited = client.patch(
+        f"/api/v1/agents/{agent['id']}/", {"instructions": "Only bookings for dinner."}, format="json"
+    )
     assert edited.status_code == 200
     # The draft changed but channels still serve v1 until the next publish.
     assert client.get(f"/api/v1/agents/{agent['id']}/").json()["published_version"] == 1

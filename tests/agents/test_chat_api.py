@@ -33,7 +33,9 @@ def test_chat_replies_with_usage_timings_and_persists_the_conversation(tenant, f
     assert data["reply"]["content"] == "Abrimos de 8 a 20."
     assert data["usage"]["completion_tokens"] > 0
     assert data["usage"]["prompt_tokens"] > 0
-    assert all(data["timings_ms"][stage] is not None for stage in ("llm_request", "first_token", "llm_done", "reply_sent"))
+    assert all(
+        data["timings_ms"][stage] is not None for stage in ("llm_request", "first_token", "llm_done", "reply_sent")
+    )
     sent = fake_openai.last_request["json"]
     assert sent["messages"][0]["role"] == "system"
     assert "Café Sol" in sent["messages"][0]["content"]

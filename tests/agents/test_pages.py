@@ -247,6 +247,7 @@ class TestPublishAndRollback:
         assert serving_row
         assert serving_row.group(1) == "1"
         assert 'id="agent-status" hx-swap-oob="true"' in html
+        assert '<span class="tab-count" id="serving-count" hx-swap-oob="true">v1</span>' in html
         assert api_published_version(tenant, agent) == 1
         agent.refresh_from_db()
         assert agent.instructions == "Version one."

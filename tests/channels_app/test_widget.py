@@ -466,6 +466,9 @@ class TestPages:
         assert 'crossorigin="anonymous"' in snippet
         assert f'<myagent-chat agent-key="{key.key}" lang="es"></myagent-chat>' in snippet
         assert f'<myagent-chat id="widget-preview" agent-key="{key.key}"' in page
+        # The snippet is shown as text to copy, never run inside the BackOffice itself.
+        assert page.count("<myagent-chat") == 1
+        assert "&lt;script src=" in page
 
     def test_invalid_origins_are_shown_next_to_the_field(self, client, tenant):
         agent = published_agent(tenant.organization)

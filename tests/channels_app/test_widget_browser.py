@@ -183,6 +183,10 @@ def test_streamed_reply_then_revoke_from_the_backoffice_ends_the_chat(
     try:
         page.locator(LAUNCHER).click()
         expect(page.locator(STATUS)).to_have_attribute("data-state", "ready", timeout=15_000)
+        # A first exchange warms daphne's LLM client: the first call in a process is slow and
+        # arrives in one burst, which would hide the streaming this test is about.
+        send(page, "Hola")
+        assert page.wait_for_function(LAST_REPLY, timeout=20_000).json_value() == "Echo: Hola"
         fake_openai.queue(reply, token_delay=0.12)
 
         send(page, "¿Tienen mesa para dos esta noche?")
@@ -195,7 +199,7 @@ def test_streamed_reply_then_revoke_from_the_backoffice_ends_the_chat(
         assert final == reply
         session = WidgetSession.unscoped.get(widget_key=key)
         assert session.origin == site.origin
-        assert session.message_count == 2
+        assert session.message_count == 4
 
         # The admin clicks "Revoke" in the BackOffice: another process than daphne in production,
         # another thread here (this one holds Playwright's event loop).

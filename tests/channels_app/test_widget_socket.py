@@ -215,6 +215,7 @@ def test_too_many_messages_get_a_rate_limited_frame_and_are_not_stored(daphne_se
     error, seen = run(scenario())
 
     assert error["code"] == "rate_limited"
+    assert error["client_id"] == f"m-{limit}"  # the refused message, so the widget can mark it
     assert 1 <= error["retry_after"] <= 60
     acked = {frame["client_id"] for frame in seen if frame["type"] == "ack"}
     assert f"m-{limit}" not in acked
@@ -247,7 +248,7 @@ def test_a_message_over_the_limit_is_refused_and_the_socket_stays_usable(daphne_
 
     too_long, huge, bad, pong = run(scenario())
 
-    assert (too_long["type"], too_long["code"]) == ("error", "message_too_long")
+    assert (too_long["type"], too_long["code"], too_long["client_id"]) == ("error", "message_too_long", "big")
     assert (huge["type"], huge["code"]) == ("error", "message_too_long")
     assert (bad["type"], bad["code"]) == ("error", "bad_request")
     assert pong == {"type": "pong"}
@@ -384,7 +385,8 @@ def test_a_paused_bot_stays_quiet_an_empty_wallet_refuses_and_a_suspension_ends_
     organization = tenant.organization
 
     def conversation_of_session():
-        return Conversation.unscoped.filter(widget_sessions__pk=session["session_id"])
+        conversation_id = WidgetSession.unscoped.get(pk=session["session_id"]).conversation_id
+        return Conversation.unscoped.filter(pk=conversation_id)
 
     async def scenario():
         async with open_socket(session["ws_url"]) as connection:

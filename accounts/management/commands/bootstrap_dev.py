@@ -36,9 +36,7 @@ class Command(BaseCommand):
         elif not user.check_password(password):
             user.set_password(password)
             user.save(update_fields=["password"])
-        EmailAddress.objects.update_or_create(
-            user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=DEMO_EMAIL, defaults={"verified": True, "primary": True})
         if not Organization.objects.filter(memberships__user=user).exists():
             organization = organization_create(name="Café Sol (demo)", owner=user)
             agent = agent_create(

@@ -8,54 +8,135 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('agents', '0001_initial'),
-        ('channels_app', '0002_twilio_message'),
+        ("accounts", "0001_initial"),
+        ("agents", "0001_initial"),
+        ("channels_app", "0002_twilio_message"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', django_mongodb_backend.fields.ObjectIdAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('call_sid', models.CharField(max_length=64, unique=True, verbose_name='call SID')),
-                ('mode', models.CharField(choices=[('relay', 'ConversationRelay (streaming)'), ('gather', 'Gather and Say (turn by turn)')], default='relay', max_length=8, verbose_name='mode')),
-                ('from_number', models.CharField(blank=True, max_length=64, verbose_name='from')),
-                ('to_number', models.CharField(blank=True, max_length=64, verbose_name='to')),
-                ('language', models.CharField(blank=True, max_length=16, verbose_name='language')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('ringing', 'Ringing'), ('in-progress', 'In progress'), ('completed', 'Completed'), ('busy', 'Busy'), ('failed', 'Failed'), ('no-answer', 'No answer'), ('canceled', 'Canceled')], default='ringing', max_length=12, verbose_name='status')),
-                ('outcome', models.CharField(blank=True, choices=[('', 'Ongoing'), ('completed', 'Handled by the agent'), ('handoff', 'Transferred to a person'), ('unavailable', 'Not answered (unavailable)'), ('failed', 'Failed')], default='', max_length=12, verbose_name='outcome')),
-                ('unavailable_reason', models.CharField(blank=True, max_length=32, verbose_name='unavailable reason')),
-                ('session_id', models.CharField(blank=True, max_length=64, verbose_name='relay session')),
-                ('session_status', models.CharField(blank=True, max_length=16, verbose_name='relay session status')),
-                ('handoff_source', models.CharField(blank=True, max_length=8, verbose_name='handoff requested by')),
-                ('handoff_reason', models.CharField(blank=True, max_length=300, verbose_name='handoff reason')),
-                ('handoff_number', models.CharField(blank=True, max_length=20, verbose_name='transferred to')),
-                ('handoff_requested_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=500, verbose_name='last error')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='started')),
-                ('answered_at', models.DateTimeField(blank=True, null=True, verbose_name='agent connected')),
-                ('ended_at', models.DateTimeField(blank=True, null=True, verbose_name='ended')),
-                ('duration_seconds', models.PositiveIntegerField(blank=True, null=True, verbose_name='duration (s)')),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='agents.agent')),
-                ('connection', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='channels_app.channelconnection')),
-                ('conversation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='agents.conversation')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='accounts.organization')),
+                (
+                    "id",
+                    django_mongodb_backend.fields.ObjectIdAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("call_sid", models.CharField(max_length=64, unique=True, verbose_name="call SID")),
+                (
+                    "mode",
+                    models.CharField(
+                        choices=[
+                            ("relay", "ConversationRelay (streaming)"),
+                            ("gather", "Gather and Say (turn by turn)"),
+                        ],
+                        default="relay",
+                        max_length=8,
+                        verbose_name="mode",
+                    ),
+                ),
+                ("from_number", models.CharField(blank=True, max_length=64, verbose_name="from")),
+                ("to_number", models.CharField(blank=True, max_length=64, verbose_name="to")),
+                ("language", models.CharField(blank=True, max_length=16, verbose_name="language")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("ringing", "Ringing"),
+                            ("in-progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("busy", "Busy"),
+                            ("failed", "Failed"),
+                            ("no-answer", "No answer"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="ringing",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Ongoing"),
+                            ("completed", "Handled by the agent"),
+                            ("handoff", "Transferred to a person"),
+                            ("unavailable", "Not answered (unavailable)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="",
+                        max_length=12,
+                        verbose_name="outcome",
+                    ),
+                ),
+                ("unavailable_reason", models.CharField(blank=True, max_length=32, verbose_name="unavailable reason")),
+                ("session_id", models.CharField(blank=True, max_length=64, verbose_name="relay session")),
+                ("session_status", models.CharField(blank=True, max_length=16, verbose_name="relay session status")),
+                ("handoff_source", models.CharField(blank=True, max_length=8, verbose_name="handoff requested by")),
+                ("handoff_reason", models.CharField(blank=True, max_length=300, verbose_name="handoff reason")),
+                ("handoff_number", models.CharField(blank=True, max_length=20, verbose_name="transferred to")),
+                ("handoff_requested_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=500, verbose_name="last error")),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now, verbose_name="started")),
+                ("answered_at", models.DateTimeField(blank=True, null=True, verbose_name="agent connected")),
+                ("ended_at", models.DateTimeField(blank=True, null=True, verbose_name="ended")),
+                ("duration_seconds", models.PositiveIntegerField(blank=True, null=True, verbose_name="duration (s)")),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="agents.agent",
+                    ),
+                ),
+                (
+                    "connection",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="channels_app.channelconnection",
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="calls",
+                        to="agents.conversation",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="accounts.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'call',
-                'verbose_name_plural': 'calls',
-                'abstract': False,
-                'default_manager_name': 'unscoped',
-                'indexes': [models.Index(fields=['organization', 'started_at'], name='voice_call_organiz_9365c7_idx')],
+                "verbose_name": "call",
+                "verbose_name_plural": "calls",
+                "abstract": False,
+                "default_manager_name": "unscoped",
+                "indexes": [models.Index(fields=["organization", "started_at"], name="voice_call_organiz_9365c7_idx")],
             },
             managers=[
-                ('unscoped', django.db.models.manager.Manager()),
+                ("unscoped", django.db.models.manager.Manager()),
             ],
         ),
     ]

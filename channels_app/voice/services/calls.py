@@ -29,11 +29,11 @@ from agents.services.conversations import (
 from billing.services.wallet import wallet_has_funds
 from channels_app.models import ChannelConnection
 from channels_app.twilio.signatures import public_url
+from channels_app.twilio.twiml import apology_twiml, dial_twiml, gather_twiml, hangup_twiml, relay_twiml
 from channels_app.voice.config import APOLOGIES, GOODBYES, VoiceSettings, line, locale_for
 from channels_app.voice.models import Call
 from channels_app.voice.relay_tokens import relay_token_sign, relay_url
 from channels_app.voice.selectors import call_voice_settings, reply_for_prompt, voice_settings_for
-from channels_app.twilio.twiml import apology_twiml, dial_twiml, gather_twiml, hangup_twiml, relay_twiml
 
 logger = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from channels.db import database_sync_to_async
 from accounts.models import Organization
 from agents.models import Message
 from agents.services.conversations import conversation_reply_stream, message_mark_sent
+from channels_app.twilio.twiml import dial_twiml, gather_twiml, hangup_twiml
 from channels_app.voice.config import GOODBYES, NOT_UNDERSTOOD, TRANSFER_LINES, line
 from channels_app.voice.models import Call
 from channels_app.voice.selectors import call_voice_settings, reply_for_external_id
 from channels_app.voice.services.calls import call_handoff_request, call_prompt_receive, gather_action_url
-from channels_app.twilio.twiml import dial_twiml, gather_twiml, hangup_twiml
 
 
 async def call_gather_reply(

@@ -180,8 +180,8 @@ def _live_session(organization: Organization, widget_key: WidgetKey, visitor: st
     session = organization.widgetsessions.select_related("conversation").filter(thread_key=thread_key).first()
     if session is None:
         return None
-    conversation_open = session.conversation is None or session.conversation.status == Conversation.Status.OPEN
-    if session.agent_id == agent.pk and conversation_open:
+    still_open = session.conversation is None or session.conversation.status == Conversation.Status.OPEN
+    if session.agent_id == agent.pk and still_open:
         return session
     # The key now serves another agent, or the conversation was closed: start over.
     WidgetSession.objects.filter(pk=session.pk, thread_key=thread_key).update(thread_key=None)
@@ -374,7 +374,7 @@ def _conversation_for(organization: Organization, session: WidgetSession) -> Con
 
 
 def widget_reply_delivered(*, organization: Organization, session: WidgetSession, message: Message) -> Message:
-    """The agent's reply reached the socket: timestamp it and count it on the session."""
+    """The agent's reply is complete and goes out: timestamp it and count it on the session."""
     message = message_mark_sent(organization=organization, message=message)
     WidgetSession.objects.filter(pk=session.pk).update(
         message_count=F("message_count") + 1, last_activity_at=message.reply_sent_at
@@ -397,9 +397,9 @@ def widget_session_revoke(
         WidgetSession.objects.filter(pk=session.pk, revoked_at=None).update(
             revoked_at=now, revoked_by=revoked_by, thread_key=None
         )
+        session.refresh_from_db()  # the conversation may have been created since `session` was read
         if session.conversation_id:
             Conversation.objects.filter(pk=session.conversation_id).update(status=Conversation.Status.CLOSED)
-        session.refresh_from_db()
     # Also on a repeat: a socket that somehow survived the first broadcast is closed now.
     broadcast_session_closed(session_id=session.pk)
     logger.info("Widget session %s revoked", session.pk)
