@@ -15,11 +15,14 @@ DEMO_MODEL = "demo/assistant"
 SUGGESTED_MODELS = [
     DEMO_MODEL,
     "openai/gpt-4o-mini",
+    "openai/gpt-4.1-mini",
     "openai/gpt-4o",
-    "anthropic/claude-3-5-haiku-20241022",
-    "anthropic/claude-3-5-sonnet-20241022",
-    "gemini/gemini-1.5-flash",
+    "anthropic/claude-haiku-4-5",
+    "anthropic/claude-sonnet-4-5",
+    "gemini/gemini-2.5-flash",
+    "gemini/gemini-2.5-flash-lite",
     "mistral/mistral-small-latest",
+    "mistral/mistral-large-latest",
 ]
 
 

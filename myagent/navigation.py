@@ -115,6 +115,14 @@ NAVIGATION: list[NavItem] = [
         description=_("Visitors who chatted through your website widget."),
     ),
     NavItem(
+        "credential_list",
+        _("Provider keys"),
+        "key",
+        Role.ADMIN,
+        ORGANIZATION,
+        _("Your OpenAI, Anthropic, Gemini or Mistral keys for your agents."),
+    ),
+    NavItem(
         "member_list",
         _("Members"),
         "team",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.models import Role
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from agents.models import Agent
 from agents.pages.draft_status import DraftStatus, agent_draft_status
 from agents.pages.forms import MODEL_DATALIST_ID, AgentForm, PublishForm, RollbackForm
@@ -53,7 +53,7 @@ class AgentPage(OrganizationPage):
 
 
 class AgentListPage(OrganizationPage):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         agents = self.organization.agents.select_related("published_version").order_by("name")
         rows = [{"agent": agent, "draft": agent_draft_status(agent=agent)} for agent in agents]
         context = {"rows": rows, "can_manage": self.membership.has_role(Role.ADMIN)}
@@ -63,11 +63,11 @@ class AgentListPage(OrganizationPage):
 class AgentCreatePage(AgentPage):
     required_role = Role.ADMIN
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         form = AgentForm.blank(self.organization)
         return TemplateResponse(request, "agents/agent_form.html", self.form_context(None, form))
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         form = AgentForm.blank(self.organization, request.POST)
         if form.is_valid():
             fields = form.agent_fields()
@@ -88,7 +88,7 @@ class AgentCreatePage(AgentPage):
 class AgentDetailPage(AgentPage):
     """The draft's settings. Members see them read-only; the form posts to `agent_edit`."""
 
-    def get(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         return TemplateResponse(request, "agents/agent_form.html", self.form_context(agent, AgentForm.for_agent(agent)))
 
@@ -96,10 +96,10 @@ class AgentDetailPage(AgentPage):
 class AgentEditPage(AgentPage):
     required_role = Role.ADMIN
 
-    def get(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, agent_id: str) -> HttpResponse:
         return redirect("backoffice:agent_detail", agent_id=self.get_agent(agent_id).pk)
 
-    def post(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         form = AgentForm.for_agent(agent, request.POST)
         if form.is_valid():
@@ -116,7 +116,7 @@ class AgentEditPage(AgentPage):
 
 
 class AgentVersionsPage(AgentPage):
-    def get(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         return TemplateResponse(request, "agents/agent_versions.html", self.versions_context(agent))
 
@@ -128,13 +128,13 @@ class AgentVersionsPage(AgentPage):
 class AgentPublishPage(AgentPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         form = PublishForm(request.POST)
         if not form.is_valid():
             raise ValidationFailed(fields=form.errors.get_json_data())
         version = agent_publish(
-            organization=self.organization, agent=agent, user=self.membership.user, note=form.cleaned_data["note"]
+            organization=self.organization, agent=agent, user=request.user, note=form.cleaned_data["note"]
         )
         messages.success(
             request,
@@ -147,10 +147,10 @@ class AgentPublishPage(AgentPage):
 class AgentRollbackPage(AgentVersionsPage):
     required_role = Role.ADMIN
 
-    def get(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, agent_id: str) -> HttpResponse:
         return redirect("backoffice:agent_versions", agent_id=self.get_agent(agent_id).pk)
 
-    def post(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         form = RollbackForm(request.POST)
         if not form.is_valid():
@@ -169,7 +169,7 @@ class AgentRollbackPage(AgentVersionsPage):
 class AgentDeletePage(AgentPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
         name = agent.name
         agent_delete(organization=self.organization, agent=agent)
@@ -183,6 +183,6 @@ def _field_label(form: AgentForm, name: str) -> str:
     return str(getattr(Agent._meta.get_field(name), "verbose_name", name))
 
 
-def _navigate(request: HttpRequest, url: str) -> HttpResponse:
+def _navigate(request: PageRequest, url: str) -> HttpResponse:
     """A full-page navigation, also when the request came from htmx."""
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from agents.pages.forms import ConversationFilterForm
 from agents.pages.timings import reply_stats
 from agents.selectors import conversation_list
@@ -16,7 +16,7 @@ PAGE_SIZE = 25
 
 
 class ConversationListPage(OrganizationPage):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         form = ConversationFilterForm(request.GET or None, organization=self.organization)
         if not form.is_bound:
             conversations = conversation_list(organization=self.organization, filters={})
@@ -32,7 +32,7 @@ class ConversationListPage(OrganizationPage):
 
 
 class ConversationDetailPage(OrganizationPage):
-    def get(self, request: HttpRequest, conversation_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, conversation_id: str) -> HttpResponse:
         conversation = get_or_404(
             self.organization.conversations.select_related("agent", "contact", "agent_version"), conversation_id
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from agents.pages.forms import ProviderCredentialForm
 from agents.services.credentials import provider_credential_create, provider_credential_delete
 from myagent.errors import Conflict, ValidationFailed
@@ -24,10 +24,10 @@ class CredentialListPage(OrganizationPage):
         credentials = self.organization.providercredentials.order_by("provider", "name")
         return {"credentials": credentials, "form": form or ProviderCredentialForm()}
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         return TemplateResponse(request, "agents/credential_list.html", self.context())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         form = ProviderCredentialForm(request.POST)
         if form.is_valid():
             try:
@@ -49,7 +49,7 @@ class CredentialListPage(OrganizationPage):
 class CredentialDeletePage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest, credential_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, credential_id: str) -> HttpResponse:
         provider_credential_delete(organization=self.organization, credential_id=credential_id)
         messages.success(request, _("The key was deleted. Agents that used it fall back to your other keys."))
         if request.htmx:

@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.pages.base import PageRequest
 from accounts.tenancy import tenant_scope
 from agents.models import Agent, Channel, Conversation, Message
 from agents.pages.agents import AgentPage
@@ -59,9 +60,9 @@ def playground_conversation(*, organization: Organization, agent: Agent, user: U
 
 
 class AgentPlaygroundPage(AgentPage):
-    def get(self, request: HttpRequest, agent_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, agent_id: str) -> HttpResponse:
         agent = self.get_agent(agent_id)
-        conversation = playground_conversation(organization=self.organization, agent=agent, user=request.user)  # type: ignore[arg-type]
+        conversation = playground_conversation(organization=self.organization, agent=agent, user=request.user)
         transcript = []
         if conversation is not None:
             replies = conversation.messages.filter(role__in=[Message.Role.USER, Message.Role.ASSISTANT])

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.db.models import Max
 from django.utils.crypto import get_random_string
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_mongodb_backend import transaction
 
 from accounts.models import Organization, User
@@ -34,19 +35,19 @@ def agent_validate(*, organization: Organization, data: dict[str, Any]) -> dict[
         if reason := model_error(str(fallback)):
             errors.setdefault("fallback_models", []).append(f"{fallback}: {reason}")
     if "instructions" in data and not str(data["instructions"] or "").strip():
-        errors["instructions"] = ["Instructions can't be empty: tell the agent what it does."]
+        errors["instructions"] = [_("Instructions can't be empty: tell the agent what it does.")]
     if "temperature" in data and not 0 <= float(data["temperature"]) <= 2:
-        errors["temperature"] = ["Temperature must be between 0 and 2."]
+        errors["temperature"] = [_("Temperature must be between 0 and 2.")]
     if "max_output_tokens" in data and not 1 <= int(data["max_output_tokens"]) <= 32000:
-        errors["max_output_tokens"] = ["Max output tokens must be between 1 and 32000."]
+        errors["max_output_tokens"] = [_("Max output tokens must be between 1 and 32000.")]
     if "memory_window" in data and not 0 <= int(data["memory_window"]) <= 200:
-        errors["memory_window"] = ["Memory window must be between 0 and 200 messages."]
+        errors["memory_window"] = [_("Memory window must be between 0 and 200 messages.")]
     for tool in data.get("tools") or []:
         if get_tool(str(tool)) is None:
-            errors.setdefault("tools", []).append(f"Unknown tool {tool!r}.")
+            errors.setdefault("tools", []).append(_("Unknown tool %(tool)s.") % {"tool": tool})
     credential = data.get("credential")
     if credential is not None and credential.organization_id != organization.pk:
-        errors["credential"] = ["Unknown credential."]
+        errors["credential"] = [_("Unknown credential.")]
     return errors
 
 
@@ -68,14 +69,14 @@ def agent_create(*, organization: Organization, name: str, instructions: str, **
             )
         except IntegrityError:
             slug = f"{base}-{get_random_string(4, 'abcdefghijklmnopqrstuvwxyz0123456789')}"
-    raise Conflict("Could not pick a unique slug for this agent; try another name.")
+    raise Conflict(_("Could not pick a unique slug for this agent; try another name."))
 
 
 def agent_update(*, organization: Organization, agent: Agent, **fields: Any) -> Agent:
     """Edit the draft. Channels keep serving the published version until `agent_publish`."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed(fields={name: ["This field can't be changed."] for name in unknown})
+        raise ValidationFailed(fields={name: [_("This field can't be changed.")] for name in unknown})
     _check(organization, fields)
     for name, value in fields.items():
         setattr(agent, name, value)
@@ -112,7 +113,7 @@ def agent_publish(
         except IntegrityError:
             continue  # a concurrent publish took this number
     else:
-        raise Conflict("Another publish is in progress; try again.")
+        raise Conflict(_("Another publish is in progress; try again."))
     agent.published_version = version
     agent.status = Agent.Status.PUBLISHED
     cache.delete(published_cache_key(agent.pk))

@@ -141,7 +141,16 @@ def _router_for(targets: list[LLMTarget], timeout: float) -> Router:
         for i, t in enumerate(targets)
     ]
     fallbacks = [{"target-0": [f"target-{i}" for i in range(1, len(targets))]}] if len(targets) > 1 else []
-    router = Router(model_list=model_list, fallbacks=fallbacks, num_retries=0, timeout=timeout, set_verbose=False)
+    # No cooldowns: fallbacks are explicit, and one 401/429 must not block a model for
+    # every other conversation of the organization for the next seconds.
+    router = Router(
+        model_list=model_list,
+        fallbacks=fallbacks,
+        num_retries=0,
+        timeout=timeout,
+        set_verbose=False,
+        disable_cooldowns=True,
+    )
     _routers[key] = router
     if len(_routers) > _ROUTER_CACHE_SIZE:
         _routers.popitem(last=False)

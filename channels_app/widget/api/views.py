@@ -13,6 +13,7 @@ from channels_app.widget.api.serializers import (
     WidgetSessionFilterSerializer,
     WidgetSessionSerializer,
 )
+from channels_app.widget.models import WidgetKey, WidgetSession
 from channels_app.widget.selectors import (
     widget_key_get,
     widget_key_list,
@@ -28,6 +29,7 @@ class WidgetKeyViewSet(OrganizationViewSet):
     """Publishable keys of agents' web components: where each may run and how it looks."""
 
     serializer_class = WidgetKeySerializer
+    queryset = WidgetKey.unscoped.none()  # tenant-bypass: always empty; tells the schema the id's type
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(widget_key_list(organization=self.organization))
@@ -57,6 +59,7 @@ class WidgetSessionViewSet(OrganizationViewSet):
     """Visitors' chats through the web component; revoking one ends it at once."""
 
     serializer_class = WidgetSessionSerializer
+    queryset = WidgetSession.unscoped.none()  # tenant-bypass: always empty; tells the schema the id's type
 
     @extend_schema(parameters=[WidgetSessionFilterSerializer])
     def list(self, request: Request) -> Response:
