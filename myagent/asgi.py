@@ -8,6 +8,9 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from channels_app.routing import websocket_urlpatterns  # noqa: E402
+from integrations.clients.llm import warm_up  # noqa: E402
+
+warm_up()
 
 application = ProtocolTypeRouter(
     {

@@ -1,9 +1,17 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "myagent.settings.local")
 
 app = Celery("myagent")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+def _warm_up_llm(**_kwargs: object) -> None:
+    from integrations.clients.llm import warm_up
+
+    warm_up()

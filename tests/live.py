@@ -131,18 +131,33 @@ def celery_worker(django_db_setup, django_db_blocker, live_server_url_env) -> It
     stop(process)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """Headless Debian Chromium driven by Playwright (never Playwright's own download)."""
+    """Headless Debian Chromium driven by Playwright (never Playwright's own download).
+
+    Module-scoped on purpose: Playwright's sync API marks its event loop as running in
+    the calling thread for as long as it lives, and Django then refuses ORM calls
+    (SynchronousOnlyOperation). Within a browser module the ORM is allowed
+    (DJANGO_ALLOW_ASYNC_UNSAFE: the loop is suspended while test code runs); every other
+    module runs with Django's check intact.
+    """
     if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
-        )  # fmt: skip
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                      "--disable-sync", "--no-first-run", "--disable-quic"],
+            )  # fmt: skip
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

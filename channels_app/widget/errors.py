@@ -22,7 +22,7 @@ class InvalidIdentity(Forbidden):
     default_message = _("The user_hash does not match the user_id.")
 
 
-class WidgetUnavailable(ApplicationError):  # noqa: N818 - named like the other domain errors
+class WidgetUnavailable(ApplicationError):
     """The agent can't answer now (unpublished, no balance): try again later."""
 
     status_code = 503

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -17,6 +19,8 @@ class WidgetKey(TenantModel):
     origins, checked on the session call and again on the socket. Disabling the key closes
     its live sockets and refuses new sessions.
     """
+
+    agent_id: Any
 
     name = models.CharField(_("name"), max_length=80)
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="widget_keys")
@@ -74,6 +78,11 @@ class WidgetSession(TenantModel):
         ACTIVE = "active", _("Active")
         ENDED = "ended", _("Ended")
         REVOKED = "revoked", _("Revoked")
+
+    widget_key_id: Any
+    agent_id: Any
+    contact_id: Any
+    conversation_id: Any
 
     widget_key = models.ForeignKey(WidgetKey, on_delete=models.CASCADE, related_name="sessions")
     agent = models.ForeignKey("agents.Agent", on_delete=models.CASCADE, related_name="widget_sessions")

@@ -11,14 +11,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
-from accounts.pages.base import OrganizationPage
+from accounts.pages.base import OrganizationPage, PageRequest
 from channels_app.widget.forms import WidgetKeyForm, WidgetKeySettingsForm, WidgetSessionFilterForm
 from channels_app.widget.script import widget_script
 from channels_app.widget.selectors import (
@@ -51,10 +51,10 @@ class WidgetListPage(OrganizationPage):
             "secret": widget_secret_get(organization=self.organization),
         }
 
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         return TemplateResponse(request, "widget/widget_list.html", self.context())
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         form = WidgetKeyForm(request.POST, organization=self.organization)
         if not form.is_valid():
             return TemplateResponse(request, "widget/widget_list.html", self.context(form), status=400)
@@ -78,11 +78,11 @@ class WidgetKeyDetailPage(OrganizationPage):
             "script": script,
         }
 
-    def get(self, request: HttpRequest, key_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, key_id: str) -> HttpResponse:
         widget_key = widget_key_get(organization=self.organization, widget_key_id=key_id)
         return TemplateResponse(request, "widget/widget_key_detail.html", self.context(widget_key))
 
-    def post(self, request: HttpRequest, key_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, key_id: str) -> HttpResponse:
         widget_key = widget_key_get(organization=self.organization, widget_key_id=key_id)
         form = WidgetKeySettingsForm(request.POST, organization=self.organization)
         if not form.is_valid():
@@ -96,7 +96,7 @@ class WidgetKeyDetailPage(OrganizationPage):
 class WidgetSecretRotatePage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest) -> HttpResponse:
+    def post(self, request: PageRequest) -> HttpResponse:
         widget_secret_rotate(organization=self.organization)
         messages.success(
             request, _("New secret created. Update it on your server: hashes made with the old one fail now.")
@@ -105,7 +105,7 @@ class WidgetSecretRotatePage(OrganizationPage):
 
 
 class WidgetSessionListPage(OrganizationPage):
-    def get(self, request: HttpRequest) -> HttpResponse:
+    def get(self, request: PageRequest) -> HttpResponse:
         form = WidgetSessionFilterForm(request.GET or None, organization=self.organization)
         sessions = widget_session_list(organization=self.organization, filters=form.selector_filters())
         page = Paginator(sessions, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -121,7 +121,7 @@ class WidgetSessionListPage(OrganizationPage):
 
 
 class WidgetSessionDetailPage(OrganizationPage):
-    def get(self, request: HttpRequest, session_id: str) -> HttpResponse:
+    def get(self, request: PageRequest, session_id: str) -> HttpResponse:
         session = widget_session_get(organization=self.organization, session_id=session_id)
         context = {
             "session": session,
@@ -134,11 +134,11 @@ class WidgetSessionDetailPage(OrganizationPage):
 class WidgetSessionRevokePage(OrganizationPage):
     required_role = Role.ADMIN
 
-    def post(self, request: HttpRequest, session_id: str) -> HttpResponse:
+    def post(self, request: PageRequest, session_id: str) -> HttpResponse:
         session = widget_session_get(organization=self.organization, session_id=session_id)
         session = widget_session_revoke(organization=self.organization, session=session, revoked_by=request.user)
         messages.success(request, _("Session revoked. The visitor's chat was closed."))
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             context = {"session": session, "can_revoke": True, "swap_messages": True}
             return TemplateResponse(request, "widget/partials/session_row.html", context)
         next_url = request.POST.get("next", "")

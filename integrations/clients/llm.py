@@ -299,3 +299,16 @@ async def stream_chat(request: ChatRequest) -> AsyncIterator[LLMEvent]:
     finally:
         if not future.done():
             future.cancel()  # caller went away (interrupt, disconnect): stop the provider stream
+
+
+def warm_up() -> None:
+    """Pay litellm's first-call costs (lazy imports, provider setup) at process start
+    instead of on the first customer's reply. Fire-and-forget on the engine loop."""
+
+    async def _once() -> None:
+        request = ChatRequest(targets=[LLMTarget("demo/assistant")], messages=[{"role": "user", "content": "hola"}])
+        with contextlib.suppress(Exception):
+            await _produce(request, lambda _event: None)
+        import litellm.llms.openai.openai  # noqa: F401 - the provider most agents use
+
+    run_in_engine(_once())

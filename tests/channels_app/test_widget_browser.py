@@ -3,19 +3,12 @@
 The page is a customer's website: a tiny HTTP server on its own port serving HTML that
 pastes the snippet exactly as the BackOffice shows it (versioned script URL, integrity
 hash, crossorigin). `http://127.0.0.1:<port>` is the allowed origin; the same server under
-`http://localhost:<port>` is another origin, which the key does not allow.
-
-Chromium is driven from a module-scoped Playwright rather than the session `browser`
-fixture: Playwright's sync API marks its event loop as running in the calling thread
-between calls, and Django refuses ORM calls there (SynchronousOnlyOperation) for as long as
-Playwright lives. Scoped to this module, the ORM is allowed here (DJANGO_ALLOW_ASYNC_UNSAFE:
-the loop is suspended while our code runs, so it is safe) and every later test module
-runs with Django's check intact.
+`http://localhost:<port>` is another origin, which the key does not allow. Chromium comes
+from the module-scoped `browser` fixture in tests/live.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -31,7 +24,6 @@ from playwright.sync_api import Page, expect
 from channels_app.widget.models import WidgetSession
 from tests.agents.factories import fake_llm_agent
 from tests.channels_app.widget_factories import reset_ip_rate_limits, widget_key
-from tests.live import CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.live, pytest.mark.django_db(transaction=True)]
 
@@ -90,31 +82,6 @@ class CustomerSite:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(daphne_server):
-    """Headless Debian Chromium for this module only (see the module docstring)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
-            )  # fmt: skip
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="module")

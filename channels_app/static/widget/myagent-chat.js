@@ -1660,12 +1660,13 @@ button { font: inherit; color: inherit; }
       const code = String(frame.code || "internal");
       const retryAfter = Number(frame.retry_after) || 0;
       this._showNotice(this._errorText(code, frame.message, retryAfter));
-      // No client_id on errors: an unacked message was not stored, so hand its text back.
-      const unacked = Array.from(this._pending.values());
-      const last = unacked[unacked.length - 1];
-      if (last) {
-        this._pending.delete(last.clientId);
-        this._markFailed(last);
+      // The refused message was not stored: hand its text back. The server names it with
+      // client_id; without one, it refuses in order, so it is the oldest unacked message.
+      const refused = (frame.client_id && this._pending.get(frame.client_id))
+        || Array.from(this._pending.values())[0];
+      if (refused) {
+        this._pending.delete(refused.clientId);
+        this._markFailed(refused);
       }
       for (const message of this._streams.values()) {
         message.streaming = false;

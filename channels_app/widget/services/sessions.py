@@ -370,7 +370,9 @@ def _conversation_for(organization: Organization, session: WidgetSession) -> Con
     if claimed:
         return conversation
     conversation.delete()  # another socket of this session got there first
-    return organization.widgetsessions.select_related("conversation").get(pk=session.pk).conversation
+    winner = organization.widgetsessions.select_related("conversation").get(pk=session.pk).conversation
+    assert winner is not None  # set by the socket that won, never unset
+    return winner
 
 
 def widget_reply_delivered(*, organization: Organization, session: WidgetSession, message: Message) -> Message:
