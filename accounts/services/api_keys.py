@@ -37,8 +37,9 @@ def api_key_authenticate(*, raw: str) -> ApiKey | None:
     if not raw.startswith(KEY_PREFIX) or raw.count("_") < 2:
         return None
     prefix = raw[len(KEY_PREFIX) :].split("_", 1)[0]
-    # tenant-bypass: authentication is what establishes the tenant
-    api_key = ApiKey.unscoped.select_related("organization").filter(prefix=prefix).first()
+    api_key = (
+        ApiKey.unscoped.select_related("organization").filter(prefix=prefix).first()
+    )  # tenant-bypass: authentication is what establishes the tenant
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(raw)) or not api_key.is_active:
         return None
     now = timezone.now()

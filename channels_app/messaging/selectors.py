@@ -13,8 +13,9 @@ def twilio_message_for_sid(*, sid: str) -> TwilioMessage | None:
     verify the signature (connection and Twilio account) and its organization."""
     if not sid:
         return None
-    # tenant-bypass: MessageSid is unique platform-wide; the signature check that follows names the tenant
-    return TwilioMessage.unscoped.select_related("organization", "connection__twilio_account").filter(sid=sid).first()
+    return (
+        TwilioMessage.unscoped.select_related("organization", "connection__twilio_account").filter(sid=sid).first()
+    )  # tenant-bypass: MessageSid is unique platform-wide; the signature check that follows names the tenant
 
 
 def channel_connection_list(*, organization: Organization) -> QuerySet[ChannelConnection]:

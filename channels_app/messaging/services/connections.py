@@ -61,8 +61,9 @@ def channel_connection_create(
         kind,
         {"agent": agent, "twilio_account": twilio_account, "whatsapp_template_sid": whatsapp_template_sid},
     )
-    # tenant-bypass: the uniqueness is platform-wide by design; only existence is checked
-    if ChannelConnection.unscoped.filter(kind=kind, address=address).exists():
+    if ChannelConnection.unscoped.filter(
+        kind=kind, address=address
+    ).exists():  # tenant-bypass: the uniqueness is platform-wide by design; only existence is checked
         raise _duplicate(kind, address)
     try:
         return ChannelConnection.unscoped.create(  # tenant-bypass: organization set explicitly

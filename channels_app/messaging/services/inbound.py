@@ -64,8 +64,9 @@ def inbound_message_accept(
 
 
 def _already_stored(organization: Organization, sid: str) -> Message | None:
-    # tenant-bypass: organization in the filter
-    return Message.unscoped.filter(organization=organization, external_id=sid).first()
+    return Message.unscoped.filter(
+        organization=organization, external_id=sid
+    ).first()  # tenant-bypass: organization in the filter
 
 
 def _enqueue_if_unclaimed(organization: Organization, connection: ChannelConnection, message: Message) -> None:

@@ -74,11 +74,13 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
     inbound = _claim(organization, message_id)
     if inbound is None:
         return None
-    # tenant-bypass: the claimed inbound message's own conversation
-    conversation = Conversation.unscoped.select_related("contact", "agent").get(pk=inbound.conversation_id)
+    conversation = Conversation.unscoped.select_related("contact", "agent").get(
+        pk=inbound.conversation_id
+    )  # tenant-bypass: the claimed inbound message's own conversation
     contact, agent = conversation.contact, conversation.agent
-    # tenant-bypass: organization filter
-    connection = ChannelConnection.unscoped.filter(organization=organization, pk=connection_id).first()
+    connection = ChannelConnection.unscoped.filter(
+        organization=organization, pk=connection_id
+    ).first()  # tenant-bypass: organization filter
     if connection is None or not connection.is_active:
         return _no_reply(inbound, Outcome.NOT_SENT, Reason.CONNECTION_INACTIVE)
     version = agent_published_version(agent=agent)
@@ -113,8 +115,7 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
 
 def _claim(organization: Organization, message_id: str) -> Message | None:
     now = timezone.now()
-    # tenant-bypass: organization filter; the processing_started_at=None filter is the compare-and-set
-    claimed = Message.unscoped.filter(
+    claimed = Message.unscoped.filter(  # tenant-bypass: organization filter; the processing_started_at=None filter is the compare-and-set
         organization=organization, pk=message_id, role=Message.Role.USER, processing_started_at=None
     ).update(processing_started_at=now)
     if not claimed:

@@ -104,8 +104,9 @@ def widget_key_authenticate(*, key: str) -> WidgetKey | None:
     """The widget key a page presents, with its organization and agent; None if unknown."""
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > KEY_MAX_CHARS:
         return None
-    # tenant-bypass: the public key is what names the organization
-    return WidgetKey.unscoped.select_related("organization", "agent").filter(key=key).first()
+    return (
+        WidgetKey.unscoped.select_related("organization", "agent").filter(key=key).first()
+    )  # tenant-bypass: the public key is what names the organization
 
 
 def widget_secret_get(*, organization: Organization) -> WidgetSecret:
