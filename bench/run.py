@@ -44,6 +44,10 @@ def setup_django(uri: str) -> None:
     call_command("migrate", verbosity=0)
 
 
+WHATSAPP_NUMBER = "+34910000999"
+TWILIO_TOKEN = "bench-auth-token-0123456789abcdef"
+
+
 def create_tenant(fake_base_url: str) -> tuple[str, str]:
     from accounts.models import ApiKey, User
     from accounts.services.api_keys import api_key_create
@@ -61,6 +65,13 @@ def create_tenant(fake_base_url: str) -> tuple[str, str]:
     )
     agent_publish(organization=organization, agent=agent)
     _key, raw = api_key_create(organization=organization, name="bench", scope=ApiKey.Scope.WRITE)
+    from channels_app.messaging.services.accounts import twilio_account_create
+    from channels_app.messaging.services.connections import channel_connection_create
+
+    account = twilio_account_create(organization=organization, account_sid="AC" + "b" * 32, auth_token=TWILIO_TOKEN)
+    channel_connection_create(
+        organization=organization, kind="whatsapp", address=WHATSAPP_NUMBER, agent=agent, twilio_account=account
+    )
     return str(agent.pk), raw
 
 
@@ -119,6 +130,28 @@ async def api_json(base: str, agent_id: str, key: str, runs: int) -> list[float]
     return total
 
 
+async def webhook_ack(base: str, runs: int) -> list[float]:
+    """Signed Twilio WhatsApp webhooks: time until Twilio gets its 200 (the reply is Celery's job)."""
+    import httpx
+    from twilio.request_validator import RequestValidator
+
+    url = base + "/webhooks/twilio/messaging/"
+    validator = RequestValidator(TWILIO_TOKEN)
+    total = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for i in range(runs):
+            params = {
+                "MessageSid": f"SM{time.time_ns():032x}"[:34], "AccountSid": "AC" + "b" * 32, "Body": f"hola {i}",
+                "From": "whatsapp:+34600000001", "To": f"whatsapp:{WHATSAPP_NUMBER}", "NumMedia": "0",
+            }  # fmt: skip
+            headers = {"X-Twilio-Signature": validator.compute_signature(url, params)}
+            start = time.perf_counter()
+            response = await client.post(url, data=params, headers=headers)
+            response.raise_for_status()
+            total.append((time.perf_counter() - start) * 1000)
+    return total
+
+
 def wait_http(url: str, timeout: float = 60) -> None:
     import urllib.request
 
@@ -166,6 +199,7 @@ def main() -> None:
         raw_ttft, raw_total = asyncio.run(raw_llm(fake.base_url, args.runs))
         sse_ttft, sse_total = asyncio.run(api_sse(base, agent_id, key, args.runs))
         json_total = asyncio.run(api_json(base, agent_id, key, args.runs))
+        ack_total = asyncio.run(webhook_ack(base, args.runs))
     finally:
         daphne.terminate()
         daphne.wait(10)
@@ -178,11 +212,13 @@ def main() -> None:
         "raw_llm": {"ttft": summary(raw_ttft), "total": summary(raw_total)},
         "api_sse": {"ttft": summary(sse_ttft), "total": summary(sse_total)},
         "api_json": {"total": summary(json_total)},
+        "twilio_webhook_ack": {"total": summary(ack_total)},
     }
     results["ratios"] = {
         "api_sse_ttft_vs_raw": round(statistics.median(sse_ttft) / statistics.median(raw_ttft), 3),
         "api_sse_total_vs_raw": round(statistics.median(sse_total) / statistics.median(raw_total), 3),
         "api_json_total_vs_raw": round(statistics.median(json_total) / statistics.median(raw_total), 3),
+        "webhook_ack_vs_raw_ttft": round(statistics.median(ack_total) / statistics.median(raw_ttft), 3),
     }
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
