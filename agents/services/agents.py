@@ -14,7 +14,7 @@ from django_mongodb_backend import transaction
 
 from accounts.models import Organization, User
 from agents.model_catalog import model_error
-from agents.models import SNAPSHOT_FIELDS, Agent, AgentVersion, ProviderCredential
+from agents.models import SNAPSHOT_FIELDS, Agent, AgentVersion
 from agents.tools import get_tool
 from myagent.errors import Conflict, ValidationFailed
 from myagent.lookups import get_or_404
@@ -141,7 +141,3 @@ def agent_rollback(*, organization: Organization, agent: Agent, version_id: str)
 def agent_delete(*, organization: Organization, agent: Agent) -> None:
     cache.delete(published_cache_key(agent.pk))
     agent.delete()
-
-
-def credential_for(*, organization: Organization, credential_id: str) -> ProviderCredential | None:
-    return organization.providercredentials.filter(pk=credential_id).first() if credential_id else None
