@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,8 @@ from myagent.errors import ApplicationError
 logger = logging.getLogger(__name__)
 
 MAX_TOOL_STEPS = 5
+# Past this many seconds of tool use the model must answer with what it has (no more tools).
+TOOL_LOOP_BUDGET_SECONDS = 45.0
 TOOL_TIMEOUT_SECONDS = 10.0
 MAX_TOOL_RESULT_CHARS = 4000
 
@@ -349,11 +352,13 @@ async def conversation_reply_stream(
         if not prepared.targets:
             raise LLMError("no_credentials", "No provider key configured for this agent's model.")
         messages = list(prepared.messages)
+        loop_started = time.monotonic()
         for step in range(MAX_TOOL_STEPS + 1):
+            tools_allowed = step < MAX_TOOL_STEPS and time.monotonic() - loop_started < TOOL_LOOP_BUDGET_SECONDS
             request = ChatRequest(
                 targets=prepared.targets,
                 messages=messages,
-                tools=prepared.tools if step < MAX_TOOL_STEPS else None,
+                tools=prepared.tools if tools_allowed else None,
                 temperature=prepared.snapshot.get("temperature"),
                 max_tokens=prepared.snapshot.get("max_output_tokens"),
                 timeout=settings.LLM_TIMEOUT_SECONDS,

@@ -149,3 +149,18 @@ def test_demo_model_works_without_any_key(tenant):
     data = _chat(tenant.client, agent, message="hola").json()
     assert "demostración" in data["reply"]["content"]
     assert data["usage"]["cost"] == "0E-8" or float(data["usage"]["cost"]) == 0
+
+
+def test_tool_loop_is_bounded_and_the_last_step_must_answer(tenant, fake_openai):
+    agent = fake_llm_agent(tenant.organization, fake_openai.base_url, tools=["current_datetime"])
+    for _ in range(5):
+        fake_openai.queue(fake_openai.tool_call("current_datetime", {}))
+    fake_openai.queue("Ya está.")
+
+    data = _chat(tenant.client, agent, message="¿Qué hora es?").json()
+
+    assert data["reply"]["content"] == "Ya está."
+    requests = [r["json"] for r in fake_openai.requests]
+    assert len(requests) == 6
+    assert all("tools" in r for r in requests[:5])
+    assert "tools" not in requests[5]  # the sixth call may only answer
