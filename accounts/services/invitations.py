@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import IntegrityError
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -133,7 +134,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     organization = invitation.organization
     membership = organization.memberships.filter(user=user).first()
     if membership is None:
-        membership = organization.memberships.create(user=user, role=invitation.role)
+        try:
+            membership = organization.memberships.create(user=user, role=invitation.role)
+        except IntegrityError:  # a double-submitted accept: the other request joined first
+            membership = organization.memberships.get(user=user)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership

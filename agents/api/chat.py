@@ -31,8 +31,9 @@ from agents.services.conversations import (
     message_mark_sent,
     message_receive,
 )
+from billing.services.wallet import wallet_has_funds
 from myagent.api_errors import error_body
-from myagent.errors import ApplicationError, NotFound, ValidationFailed
+from myagent.errors import ApplicationError, NotFound, PaymentRequired, ValidationFailed
 from myagent.lookups import get_or_404, parse_object_id
 from myagent.sse import sse_event
 
@@ -75,8 +76,13 @@ def _prepare(api_key: ApiKey, agent_id: str, body: bytes) -> tuple[Conversation,
     agent: Agent = get_or_404(organization.agents.all(), agent_id)
     if agent.published_version_id is None:
         raise AgentNotPublished()
+    if not wallet_has_funds(organization=organization):
+        raise PaymentRequired()
     if data.get("conversation_id"):
-        conversation = get_or_404(organization.conversations.filter(agent=agent), data["conversation_id"])
+        # Only API conversations: a key must not post into a WhatsApp or widget thread.
+        conversation = get_or_404(
+            organization.conversations.filter(agent=agent, channel=Channel.API), data["conversation_id"]
+        )
     else:
         contact = contact_get_or_create(
             organization=organization, channel=Channel.API, external_id=data.get("contact") or f"key:{api_key.prefix}"
@@ -127,7 +133,11 @@ class ChatView(APIView):
 async def chat_view(request: HttpRequest, pk: str) -> HttpResponseBase:
     if request.method != "POST":
         return JsonResponse(error_body("method_not_allowed", "Use POST."), status=405)
-    if int(request.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+    try:
+        declared_length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        return JsonResponse(error_body("bad_request", "Invalid Content-Length header."), status=400)
+    if declared_length > MAX_BODY_BYTES:
         return JsonResponse(error_body("payload_too_large", "The request body is too large."), status=413)
     try:
         api_key = await sync_to_async(_authenticate)(request)

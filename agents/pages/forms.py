@@ -18,13 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organization
 from agents.model_catalog import DEMO_MODEL, SUGGESTED_MODELS, model_error, provider_of
 from agents.models import Agent, Channel, Provider, ProviderCredential
-from agents.services.agents import agent_validate
+from agents.services.agents import PHONE_NUMBER, agent_validate
 from agents.tools import available_tools
 
 MAX_FALLBACK_MODELS = 5
 MAX_PLAYGROUND_MESSAGE_CHARS = 4000
 MODEL_DATALIST_ID = "model-suggestions"
-PHONE_NUMBER = re.compile(r"^\+[1-9]\d{6,14}$")
 LANGUAGE_CHOICES = [("es", _("Spanish")), ("en", _("English"))]
 
 # Form field -> the key `agent_validate` and the services use for it.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.cache import cache
@@ -20,6 +21,8 @@ from myagent.errors import Conflict, ValidationFailed
 from myagent.lookups import get_or_404
 
 EDITABLE_FIELDS = (*SNAPSHOT_FIELDS, "description", "credential")
+# E.164: voice hand-offs dial this number, so the API must hold it to the form's rule.
+PHONE_NUMBER = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
 def published_cache_key(agent_id: Any) -> str:
@@ -45,6 +48,9 @@ def agent_validate(*, organization: Organization, data: dict[str, Any]) -> dict[
     for tool in data.get("tools") or []:
         if get_tool(str(tool)) is None:
             errors.setdefault("tools", []).append(_("Unknown tool %(tool)s.") % {"tool": tool})
+    handoff_number = str(data.get("handoff_phone_number") or "")
+    if handoff_number and not PHONE_NUMBER.match(handoff_number):
+        errors["handoff_phone_number"] = [_("Use the international format with the country code, e.g. +34600111222.")]
     credential = data.get("credential")
     if credential is not None and credential.organization_id != organization.pk:
         errors["credential"] = [_("Unknown credential.")]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -252,9 +253,13 @@ def _prepare(
     return _Prepared(messages, _targets(organization, snapshot, credential_id), snapshot, tools)
 
 
+_FENCE_TAG = re.compile(r"<\s*/?\s*untrusted\b[^>]*>", re.IGNORECASE)
+
+
 def _fence(text: str) -> str:
-    # Tool output is untrusted: fence it and neutralize attempts to close the fence.
-    return "<untrusted>\n" + text.replace("</untrusted>", "<\\/untrusted>") + "\n</untrusted>"
+    # Tool output is untrusted: fence it, and defuse any spelling of the fence tags inside
+    # it so the content can't close the fence and speak as instructions.
+    return "<untrusted>\n" + _FENCE_TAG.sub("[removed tag]", text) + "\n</untrusted>"
 
 
 async def _run_tool(call: dict[str, Any], context: ToolContext) -> str:

@@ -66,6 +66,8 @@ def test_channels_serve_the_published_version_not_the_draft(tenant, fake_openai)
         ({"fallback_models": ["openai/nope-nope"]}, "fallback_models"),
         ({"credential": "000000000000000000000000"}, "credential"),
         ({"name": ""}, "name"),
+        ({"handoff_phone_number": "client:someone"}, "handoff_phone_number"),
+        ({"handoff_phone_number": "600111222"}, "handoff_phone_number"),
     ],
 )
 def test_invalid_agent_input_is_a_precise_400(tenant, body, field):
@@ -101,6 +103,20 @@ def test_chat_rejects_bad_input_precisely(tenant, body, content_type, status, co
     assert response.status_code == status, response.content
     if code:
         assert response.json()["error"]["code"] == code
+
+
+def test_chat_with_a_malformed_content_length_is_a_400_not_500(tenant):
+    agent = tenant.client.post("/api/v1/agents/", VALID, format="json").json()
+    tenant.client.post(f"/api/v1/agents/{agent['id']}/publish/", {}, format="json")
+    response = tenant.client.generic(
+        "POST",
+        f"/api/v1/agents/{agent['id']}/chat/",
+        b'{"message": "hola"}',
+        content_type="application/json",
+        CONTENT_LENGTH="abc",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
 
 
 def test_oversized_body_is_413_not_500(tenant):
