@@ -38,17 +38,23 @@ def call_for_sid(*, call_sid: str) -> Call | None:
     )
 
 
-def twilio_auth_tokens(*, connection: ChannelConnection | None, account_sid: str = "") -> list[str]:
+def twilio_auth_tokens(
+    *, connection: ChannelConnection | None, account_sid: str = "", organization: Organization | None = None
+) -> list[str]:
     """Auth tokens that may have signed a request about this connection.
 
     With a connection, only its account's token (or the platform's when it has none). A
     request for an unknown number can only be trusted with a token of the account it
-    claims to come from, or the platform token.
+    claims to come from, or the platform token. A request about a known call whose number
+    was since disconnected passes that call's `organization`: only its own accounts count,
+    as any organization may register an account under any AccountSid.
     """
     if connection is not None:
         credentials = credentials_for(connection.twilio_account)
         return [credentials.auth_token] if credentials else []
     accounts = TwilioAccount.unscoped.filter(account_sid=account_sid)  # tenant-bypass: only to verify a signature
+    if organization is not None:
+        accounts = accounts.filter(organization=organization)
     tokens = [str(account.auth_token) for account in accounts] if account_sid else []
     platform = credentials_for(None)
     if platform is not None:

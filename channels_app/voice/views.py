@@ -4,7 +4,7 @@ service and answers TwiML."""
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -25,11 +25,14 @@ def _signed_call(request: HttpRequest) -> tuple[bool, Call | None]:
     """(signed, call) for a callback about a call; call is None if we never recorded it.
 
     Signed means the signature matches the call's connection's auth token (or, for calls
-    we don't know, a token of the account the request names, or the platform's).
+    we don't know, a token of the account the request names, or the platform's; for a
+    known call whose number was disconnected, only its own organization's accounts count).
     """
     call = call_for_sid(call_sid=request.POST.get("CallSid", ""))
     tokens = twilio_auth_tokens(
-        connection=call.connection if call else None, account_sid=request.POST.get("AccountSid", "")
+        connection=call.connection if call else None,
+        account_sid=request.POST.get("AccountSid", ""),
+        organization=call.organization if call else None,
     )
     return request_signature_valid(request=request, auth_tokens=tokens), call
 
@@ -41,9 +44,12 @@ def incoming_call_webhook(request: HttpRequest) -> HttpResponse:
     tokens = twilio_auth_tokens(connection=connection, account_sid=request.POST.get("AccountSid", ""))
     if not request_signature_valid(request=request, auth_tokens=tokens):
         return HttpResponseForbidden()
+    call_sid = request.POST.get("CallSid", "")
+    if not call_sid:  # every call would share one row keyed on ""
+        return HttpResponseBadRequest("CallSid is required.")
     twiml = call_answer(
         connection=connection,
-        call_sid=request.POST.get("CallSid", ""),
+        call_sid=call_sid,
         from_number=request.POST.get("From", ""),
         to_number=request.POST.get("To", ""),
     )
@@ -105,7 +111,7 @@ async def gather_webhook(request: HttpRequest) -> HttpResponse:
         call=call,
         speech=request.POST.get("SpeechResult", ""),
         digits=request.POST.get("Digits", ""),
-        turn=int(turn) if turn.isdigit() else 1,
+        turn=int(turn) if turn.isdecimal() else 1,
         received_at=received_at,
     )
     return _twiml(twiml)

@@ -367,6 +367,62 @@ def test_callbacks_about_another_tenants_call_need_that_tenants_signature(line, 
     assert victim_call.duration_seconds is None
 
 
+def test_callbacks_about_a_disconnected_numbers_call_need_its_own_tenants_signature(line, other_tenant, fake_openai):
+    victim_line = voice_line(other_tenant.organization, fake_openai.base_url, number="+34910000002")
+    victim_call = _answered(victim_line, "CA" + "8" * 32)
+    victim_call.handoff_number, victim_call.outcome = HANDOFF_NUMBER, Call.Outcome.HANDOFF
+    victim_call.save()
+    victim_line.delete()  # the call keeps its history, without a connection
+    attacker_token = auth_token_for(line.organization)  # signs as the attacker's own AccountSid
+
+    status = post_signed(
+        STATUS_PATH, call_params(line, victim_call.call_sid, CallStatus="completed", CallDuration="1"), attacker_token
+    )
+    action = post_signed(ACTION_PATH, call_params(line, victim_call.call_sid, SessionStatus="ended"), attacker_token)
+
+    assert (status.status_code, action.status_code) == (403, 403)
+    assert HANDOFF_NUMBER not in action.content.decode()
+    victim_call.refresh_from_db()
+    assert victim_call.status == Call.Status.RINGING
+    assert victim_call.duration_seconds is None
+
+
+def test_incoming_call_with_another_tenants_call_sid_leaves_that_call_alone(line, other_tenant, fake_openai):
+    victim_line = voice_line(other_tenant.organization, fake_openai.base_url, number="+34910000002")
+    victim_call = _answered(victim_line, "CA" + "9" * 32)
+
+    response = answer(line, victim_call.call_sid)
+
+    assert response.status_code == 200
+    assert _said(response.content.decode())[0].startswith("Lo sentimos")
+    assert not Call.unscoped.filter(organization=line.organization).exists()
+    assert Call.unscoped.get(call_sid=victim_call.call_sid).organization_id == other_tenant.organization.pk
+
+
+def test_incoming_call_without_call_sid_is_refused_and_records_nothing(line):
+    params = {key: value for key, value in call_params(line, "").items() if key != "CallSid"}
+
+    response = post_signed(VOICE_PATH, params, auth_token_for(line.organization))
+
+    assert response.status_code == 400
+    assert not Call.unscoped.exists()
+
+
+def test_callbacks_with_non_ascii_digits_in_durations_do_not_fail(line):
+    call = _answered(line, "CA" + "a" * 32)
+    token = auth_token_for(line.organization)
+
+    action = post_signed(
+        ACTION_PATH, call_params(line, call.call_sid, SessionStatus="ended", SessionDuration="²"), token
+    )
+    status = post_signed(STATUS_PATH, call_params(line, call.call_sid, CallStatus="completed", CallDuration="²"), token)
+
+    assert (action.status_code, status.status_code) == (200, 204)
+    call.refresh_from_db()
+    assert (call.status, call.duration_seconds) == (Call.Status.COMPLETED, 0)
+    assert "session_duration" not in call.metadata
+
+
 # --- Gather fallback -------------------------------------------------------------------------
 
 

@@ -52,15 +52,17 @@ def _unavailable_reason(organization: Organization, agent: Agent, version: Agent
     return ""
 
 
-def _call_get_or_create(organization: Organization, call_sid: str, **fields: Any) -> tuple[Call, bool]:
+def _call_get_or_create(organization: Organization, call_sid: str, **fields: Any) -> Call | None:
+    """The organization's call with this CallSid, created if new. None when the CallSid is
+    already another organization's call (CallSids are unique platform-wide)."""
     lookup = {"organization": organization, "call_sid": call_sid}
     existing = Call.unscoped.filter(**lookup).first()  # tenant-bypass: organization in the lookup
     if existing is not None:
-        return existing, False
+        return existing
     try:
-        return Call.unscoped.create(**lookup, **fields), True  # tenant-bypass: organization in the lookup
-    except IntegrityError:  # the same webhook, retried concurrently
-        return Call.unscoped.get(**lookup), False  # tenant-bypass: as above
+        return Call.unscoped.create(**lookup, **fields)  # tenant-bypass: organization in the lookup
+    except IntegrityError:  # the same webhook retried concurrently, or another tenant's CallSid
+        return Call.unscoped.filter(**lookup).first()  # tenant-bypass: as above
 
 
 def _open_conversation(organization: Organization, call: Call, agent: Agent, settings: VoiceSettings) -> Conversation:
@@ -106,7 +108,7 @@ def call_answer(*, connection: ChannelConnection | None, call_sid: str, from_num
     agent = connection.agent
     version = agent_published_version(agent=agent) if agent.published_version_id else None
     settings = voice_settings_for(connection=connection, version=version, agent=agent)
-    call, _created = _call_get_or_create(
+    call = _call_get_or_create(
         organization,
         call_sid,
         connection=connection,
@@ -116,6 +118,11 @@ def call_answer(*, connection: ChannelConnection | None, call_sid: str, from_num
         language=settings.language,
         mode=settings.mode,
     )
+    if call is None:
+        logger.warning("Incoming call %s to %s: CallSid belongs to another organization", call_sid, connection.pk)
+        return apology_twiml(
+            text=line(APOLOGIES, settings.language), language=settings.language, voice=settings.say_voice
+        )
     reason = _unavailable_reason(organization, agent, version)
     if reason:
         Call.unscoped.filter(pk=call.pk).update(  # tenant-bypass: call fetched for this organization
@@ -285,7 +292,7 @@ def call_relay_ended(
     """The <Connect> action callback: dial the person on a handoff, otherwise say goodbye."""
     settings = call_voice_settings(call=call)
     call.session_status = session_status[:16]
-    if session_duration.isdigit():
+    if session_duration.isdecimal():
         call.metadata = {**call.metadata, "session_duration": int(session_duration)}
     if error:
         call.error = error[:500]
@@ -319,7 +326,7 @@ def call_status_update(
     fields = ["status"]
     if status in Call.FINAL_STATUSES:
         call.ended_at = timezone.now()
-        call.duration_seconds = int(duration) if duration.isdigit() else 0
+        call.duration_seconds = int(duration) if duration.isdecimal() else 0
         fields += ["ended_at", "duration_seconds"]
         if not call.outcome:
             call.outcome = Call.Outcome.COMPLETED if status == Call.Status.COMPLETED else Call.Outcome.FAILED
