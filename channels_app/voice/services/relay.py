@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +58,7 @@ class RelaySession:
     organization: Organization
     call: Call
     settings: VoiceSettings
-    token: str
+    token: str = field(repr=False)  # a bearer credential for this call: keep it out of logs
     account_sid: str
     language: str
     started: bool = False
