@@ -44,6 +44,15 @@ MAX_FRAME_CHARS = 6 * config.MAX_MESSAGE_CHARS + 1024
 _running_turns: set[asyncio.Task[None]] = set()
 
 
+def _is_utf8(value: str) -> bool:
+    """False for lone surrogates ("\\ud800" in JSON): the database cannot store them."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class Turn:
     message: Message
@@ -102,7 +111,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nesting
             content = None
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "ping":
@@ -114,11 +123,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def _message(self, content: dict[str, Any]) -> None:
         text, client_id = content.get("text"), content.get("client_id")
-        if client_id is not None and (not isinstance(client_id, str) or len(client_id) > protocol.MAX_CLIENT_ID_CHARS):
+        if client_id is not None and (
+            not isinstance(client_id, str) or len(client_id) > protocol.MAX_CLIENT_ID_CHARS or not _is_utf8(client_id)
+        ):
             await self._error("bad_request", _("Invalid client_id."))
             return
         if not isinstance(text, str) or not text.strip():
             await self._error("bad_request", _("The message is empty."), client_id=client_id)
+            return
+        if not _is_utf8(text):
+            # Reuses a catalogued string; the widget shows its own text for bad_request anyway.
+            await self._error("bad_request", _("Some fields are invalid."), client_id=client_id)
             return
         text = text.strip()
         if len(text) > config.max_message_chars():

@@ -1,8 +1,8 @@
 """Fixed-window counters in the Django cache (Redis in production, shared by every process).
 
 `rate_limits_hit([(name, subject), ...])` counts one event against each named limit of
-`config.RATE_LIMITS` and answers with the seconds until the caller may try again, or None
-when every limit still has room.
+`config.RATE_LIMITS`, narrowest first, and answers with the seconds until the caller may
+try again, or None when every limit still has room.
 """
 
 from __future__ import annotations
@@ -37,14 +37,17 @@ def _count(key: str, timeout: int) -> int:
 
 
 def rate_limits_hit(hits: Iterable[tuple[str, str]]) -> int | None:
-    """Count one event per (limit name, subject); seconds to wait if any limit is exceeded."""
+    """Count one event per (limit name, subject), narrowest first; seconds to wait if one is exceeded.
+
+    Stops at the first exceeded limit: a refused event is not counted against the wider
+    limits after it, so one client flooding past its own limit cannot use up the budget
+    its organization shares with every other visitor.
+    """
     now = time.time()
-    retry_after: int | None = None
     for name, subject in hits:
         limit = config.rate_limit(name)
         start = int(now // limit.window) * limit.window
         count = _count(rate_limit_key(name=name, subject=subject, window_start=start), limit.window + 5)
         if count > limit.limit:
-            wait = max(1, math.ceil(start + limit.window - now))
-            retry_after = max(retry_after or 0, wait)
-    return retry_after
+            return max(1, math.ceil(start + limit.window - now))
+    return None

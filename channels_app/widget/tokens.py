@@ -119,4 +119,6 @@ def identity_hash(*, secret: str, user_id: str) -> str:
 def identity_verify(*, secret: str, user_id: str, user_hash: str) -> bool:
     if not secret or not user_hash:
         return False
-    return hmac.compare_digest(identity_hash(secret=secret, user_id=user_id), user_hash.strip().lower())
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII str, and the hash is visitor input.
+    expected = identity_hash(secret=secret, user_id=user_id).encode()
+    return hmac.compare_digest(expected, user_hash.strip().lower().encode("utf-8", "surrogatepass"))

@@ -76,7 +76,7 @@ def _parse(request: HttpRequest) -> dict[str, Any]:
         raise ValidationFailed(_("The request body is too large."))
     try:
         payload = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: "[[[[..." nesting
         raise ValidationFailed(_("The body is not valid JSON.")) from exc
     serializer = SessionRequestSerializer(data=payload if isinstance(payload, dict) else {})
     if not serializer.is_valid():

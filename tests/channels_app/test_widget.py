@@ -21,6 +21,7 @@ from django.urls import reverse
 from accounts.models import ApiKey, Role
 from accounts.services.api_keys import api_key_create
 from agents.models import Channel, Conversation
+from channels_app.widget.errors import WidgetRateLimited
 from channels_app.widget.models import WidgetKey, WidgetSession
 from channels_app.widget.origins import OriginError, origin_allowed, origins_parse
 from channels_app.widget.script import widget_script
@@ -166,6 +167,12 @@ class TestSessionCall:
         response = Client().post(SESSION_PATH, "{not json", content_type="application/json", HTTP_ORIGIN=SHOP)
         assert (response.status_code, error_code(response)) == (400, "invalid")
 
+    def test_deeply_nested_json_is_a_400_not_a_server_error(self, key):
+        response = Client().post(SESSION_PATH, "[" * 5000, content_type="application/json", HTTP_ORIGIN=SHOP)
+
+        assert (response.status_code, error_code(response)) == (400, "invalid")
+        assert response["Access-Control-Allow-Origin"] == SHOP
+
     def test_an_unpublished_agent_is_unavailable_for_now(self, tenant):
         key = widget_key(tenant.organization, agent=published_agent(tenant.organization, publish=False))
 
@@ -242,6 +249,12 @@ class TestVerifiedIdentity:
         assert (response.status_code, error_code(response)) == (403, "invalid_identity")
         assert not WidgetSession.unscoped.filter(visitor="user:cliente-42").exists()
 
+    @pytest.mark.parametrize("user_hash", ["é" * 64, "ñ"])
+    def test_a_non_ascii_hash_is_refused_not_a_server_error(self, key, user_hash):
+        response = post_session({"key": key.key, "user_id": "cliente-42", "user_hash": user_hash})
+
+        assert (response.status_code, error_code(response)) == (403, "invalid_identity")
+
     def test_a_hash_made_with_another_organizations_secret_is_refused(self, key, other_tenant):
         response = post_session(
             {
@@ -264,6 +277,23 @@ class TestVerifiedIdentity:
 
         assert error_code(old) == "invalid_identity"
         assert new.status_code == 201
+
+
+class TestRateLimits:
+    def test_a_visitor_over_their_own_limit_does_not_use_up_the_organizations(self, key, settings):
+        settings.WIDGET_RATE_LIMITS = {"message_session": (2, 60), "message_ip": (1000, 60), "message_org": (5, 60)}
+        flooder = start_session(key).session
+        refused = 0
+        for n in range(10):
+            try:
+                visitor_says(flooder, f"spam {n}")
+            except WidgetRateLimited:
+                refused += 1
+
+        other_visitor = visitor_says(start_session(key).session, "Hola, ¿abrís hoy?")
+
+        assert refused == 8
+        assert other_visitor.message_count == 1
 
 
 # --- the script ----------------------------------------------------------------------------

@@ -257,6 +257,34 @@ def test_a_message_over_the_limit_is_refused_and_the_socket_stays_usable(daphne_
     assert widget_session.message_count == 0
 
 
+def test_malformed_frames_get_bad_request_and_the_socket_stays_usable(daphne_server, key):
+    session = session_for(daphne_server, key)
+    frames = [
+        "[" * 20_000,  # nesting deeper than the JSON parser's recursion limit
+        '{"type": "message", "text": "Hola \\ud800", "client_id": "lone-surrogate"}',
+        '{"type": "message", "text": "Hola", "client_id": "\\udfff"}',
+    ]
+
+    async def scenario():
+        async with open_socket(session["ws_url"]) as connection:
+            socket = Socket(connection)
+            await socket.frame()
+            answers = []
+            for raw in frames:
+                await connection.send(raw)
+                answers.append(await socket.frame())
+            await socket.send({"type": "ping"})
+            return answers, await socket.frame()
+
+    answers, pong = run(scenario())
+
+    assert [(frame["type"], frame["code"]) for frame in answers] == [("error", "bad_request")] * len(frames)
+    assert pong == {"type": "pong"}
+    widget_session = WidgetSession.unscoped.get(pk=session["session_id"])
+    assert widget_session.conversation_id is None
+    assert widget_session.message_count == 0
+
+
 def test_an_idle_socket_stays_open(daphne_server, key):
     """Visitors read and think; the socket must outlive quiet minutes (the widget pings every 25 s)."""
     session = session_for(daphne_server, key)

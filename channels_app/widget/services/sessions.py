@@ -263,7 +263,7 @@ def widget_socket_authenticate(*, token: str, origin: str, ip: str) -> SocketAdm
         return SocketAdmission(None, protocol.CLOSE_FORBIDDEN)
     if not _origin_ok(session.widget_key, origin):
         return SocketAdmission(None, protocol.CLOSE_FORBIDDEN)
-    if rate_limits_hit([("connect_ip", ip), ("connect_session", str(session.pk))]):
+    if rate_limits_hit([("connect_session", str(session.pk)), ("connect_ip", ip)]):
         return SocketAdmission(None, protocol.CLOSE_TOO_MANY)
     return SocketAdmission(session, None, origin)
 
