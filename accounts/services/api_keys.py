@@ -38,8 +38,12 @@ def api_key_authenticate(*, raw: str) -> ApiKey | None:
         return None
     prefix = raw[len(KEY_PREFIX) :].split("_", 1)[0]
     api_key = (
-        ApiKey.unscoped.select_related("organization").filter(prefix=prefix).first()
-    )  # tenant-bypass: authentication is what establishes the tenant
+        ApiKey.unscoped.select_related(  # tenant-bypass: authentication is what establishes the tenant
+            "organization"
+        )
+        .filter(prefix=prefix)
+        .first()
+    )
     if api_key is None or not hmac.compare_digest(api_key.key_hash, _hash(raw)) or not api_key.is_active:
         return None
     now = timezone.now()

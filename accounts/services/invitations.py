@@ -93,9 +93,9 @@ def invitation_revoke(*, organization: Organization, invitation_id: str) -> Invi
 def invitation_for_token(*, token: str) -> Invitation:
     """The usable invitation behind a raw link token, or a clear error saying why not."""
     invitation = (
-        Invitation.unscoped.select_related(
+        Invitation.unscoped.select_related(  # tenant-bypass: the token is what identifies the organization
             "organization", "invited_by"
-        )  # tenant-bypass: the token is what identifies the organization
+        )
         .filter(token_hash=Invitation.hash_token(token))
         .first()
     )

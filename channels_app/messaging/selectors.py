@@ -14,8 +14,12 @@ def twilio_message_for_sid(*, sid: str) -> TwilioMessage | None:
     if not sid:
         return None
     return (
-        TwilioMessage.unscoped.select_related("organization", "connection__twilio_account").filter(sid=sid).first()
-    )  # tenant-bypass: MessageSid is unique platform-wide; the signature check that follows names the tenant
+        TwilioMessage.unscoped.select_related(  # tenant-bypass: MessageSid is unique platform-wide; the signature check that follows names the tenant
+            "organization", "connection__twilio_account"
+        )
+        .filter(sid=sid)
+        .first()
+    )
 
 
 def channel_connection_list(*, organization: Organization) -> QuerySet[ChannelConnection]:

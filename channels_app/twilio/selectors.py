@@ -20,9 +20,9 @@ def connection_for_inbound(*, kind: str, address: str) -> ChannelConnection | No
     if not kind or not address:
         return None
     return (
-        ChannelConnection.unscoped.select_related(
+        ChannelConnection.unscoped.select_related(  # tenant-bypass: (kind, address) is unique platform-wide; routing by it establishes the tenant
             "organization", "agent", "twilio_account"
-        )  # tenant-bypass: (kind, address) is unique platform-wide; routing by it establishes the tenant
+        )
         .filter(kind=kind, address=address)
         .first()
     )
@@ -34,9 +34,9 @@ def auth_tokens_for_account_sid(*, account_sid: str) -> list[str]:
     names, and the platform token. Lets such requests still be told apart from forgeries."""
     tokens = []
     if account_sid:
-        accounts = TwilioAccount.unscoped.filter(account_sid=account_sid)[
-            :MAX_ACCOUNTS_PER_SID
-        ]  # tenant-bypass: only reads tokens to verify a signature; nothing is returned to the caller
+        accounts = TwilioAccount.unscoped.filter(  # tenant-bypass: only reads tokens to verify a signature; nothing is returned to the caller
+            account_sid=account_sid
+        )[:MAX_ACCOUNTS_PER_SID]
         tokens = [str(account.auth_token) for account in accounts if account.auth_token]
     platform = credentials_for(None)
     if platform is not None and platform.auth_token:

@@ -61,9 +61,9 @@ def channel_connection_create(
         kind,
         {"agent": agent, "twilio_account": twilio_account, "whatsapp_template_sid": whatsapp_template_sid},
     )
-    if ChannelConnection.unscoped.filter(
+    if ChannelConnection.unscoped.filter(  # tenant-bypass: the uniqueness is platform-wide by design; only existence is checked
         kind=kind, address=address
-    ).exists():  # tenant-bypass: the uniqueness is platform-wide by design; only existence is checked
+    ).exists():
         raise _duplicate(kind, address)
     try:
         return ChannelConnection.unscoped.create(  # tenant-bypass: organization set explicitly

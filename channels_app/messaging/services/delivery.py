@@ -112,18 +112,18 @@ def reply_deliver(*, organization: Organization, reply: Message) -> None:
 
 
 def _claim(part: TwilioMessage) -> bool:
-    claimed = TwilioMessage.unscoped.filter(pk=part.pk, status=Status.PENDING).update(
-        status=Status.SUBMITTING
-    )  # tenant-bypass: part was loaded from the organization; the filter makes this a compare-and-set
+    claimed = TwilioMessage.unscoped.filter(  # tenant-bypass: part was loaded from the organization; the filter makes this a compare-and-set
+        pk=part.pk, status=Status.PENDING
+    ).update(status=Status.SUBMITTING)
     if claimed:
         part.status = Status.SUBMITTING
     return bool(claimed)
 
 
 def _release(part: TwilioMessage) -> None:
-    TwilioMessage.unscoped.filter(pk=part.pk, status=Status.SUBMITTING).update(
-        status=Status.PENDING
-    )  # tenant-bypass: part of this organization, loaded through its scope
+    TwilioMessage.unscoped.filter(  # tenant-bypass: part of this organization, loaded through its scope
+        pk=part.pk, status=Status.SUBMITTING
+    ).update(status=Status.PENDING)
     part.status = Status.PENDING
 
 
@@ -149,9 +149,9 @@ def _send(part: TwilioMessage) -> Any:
 def _accepted(organization: Organization, reply: Message, part: TwilioMessage, *, sid: str, status: str) -> None:
     now = timezone.now()
     status = status if status in STATUS_RANK else Status.QUEUED
-    TwilioMessage.unscoped.filter(pk=part.pk).update(
-        sid=sid, status=status, sent_at=now, updated_at=now
-    )  # tenant-bypass: claimed part of this organization
+    TwilioMessage.unscoped.filter(  # tenant-bypass: claimed part of this organization
+        pk=part.pk
+    ).update(sid=sid, status=status, sent_at=now, updated_at=now)
     part.sid, part.status, part.sent_at = sid, status, now
     if reply.reply_sent_at is None:
         message_mark_sent(organization=organization, message=reply, at=now, external_id=sid)
@@ -167,8 +167,12 @@ def _fail(part: TwilioMessage, *, code: str, message: str) -> None:
 def _opt_out_contact(reply: Message) -> None:
     """Twilio says the recipient unsubscribed (carrier-level STOP): stop replying to them."""
     contact_id = (
-        Conversation.unscoped.filter(pk=reply.conversation_id).values_list("contact_id", flat=True).first()
-    )  # tenant-bypass: the reply's own conversation and contact
+        Conversation.unscoped.filter(  # tenant-bypass: the reply's own conversation and contact
+            pk=reply.conversation_id
+        )
+        .values_list("contact_id", flat=True)
+        .first()
+    )
     if contact_id is not None:
         Contact.unscoped.filter(pk=contact_id).update(opted_out=True)  # tenant-bypass: as above
 
@@ -195,9 +199,9 @@ def twilio_message_status_update(
     ).update(**changes)
     if not updated:
         return False
-    reply = Message.unscoped.filter(
+    reply = Message.unscoped.filter(  # tenant-bypass: part of this organization, loaded through its scope
         organization=organization, pk=twilio_message.message_id
-    ).first()  # tenant-bypass: part of this organization, loaded through its scope
+    ).first()
     if reply is not None:
         _refresh_delivery_status(reply)
     return True

@@ -64,9 +64,9 @@ def inbound_message_accept(
 
 
 def _already_stored(organization: Organization, sid: str) -> Message | None:
-    return Message.unscoped.filter(
+    return Message.unscoped.filter(  # tenant-bypass: organization in the filter
         organization=organization, external_id=sid
-    ).first()  # tenant-bypass: organization in the filter
+    ).first()
 
 
 def _enqueue_if_unclaimed(organization: Organization, connection: ChannelConnection, message: Message) -> None:

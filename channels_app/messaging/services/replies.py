@@ -74,13 +74,15 @@ def inbound_message_process(*, organization: Organization, message_id: str, conn
     inbound = _claim(organization, message_id)
     if inbound is None:
         return None
-    conversation = Conversation.unscoped.select_related("contact", "agent").get(
-        pk=inbound.conversation_id
-    )  # tenant-bypass: the claimed inbound message's own conversation
+    conversation = (
+        Conversation.unscoped.select_related(  # tenant-bypass: the claimed inbound message's own conversation
+            "contact", "agent"
+        ).get(pk=inbound.conversation_id)
+    )
     contact, agent = conversation.contact, conversation.agent
-    connection = ChannelConnection.unscoped.filter(
+    connection = ChannelConnection.unscoped.filter(  # tenant-bypass: organization filter
         organization=organization, pk=connection_id
-    ).first()  # tenant-bypass: organization filter
+    ).first()
     if connection is None or not connection.is_active:
         return _no_reply(inbound, Outcome.NOT_SENT, Reason.CONNECTION_INACTIVE)
     version = agent_published_version(agent=agent)

@@ -105,8 +105,12 @@ def widget_key_authenticate(*, key: str) -> WidgetKey | None:
     if not isinstance(key, str) or not key.startswith(KEY_PREFIX) or len(key) > KEY_MAX_CHARS:
         return None
     return (
-        WidgetKey.unscoped.select_related("organization", "agent").filter(key=key).first()
-    )  # tenant-bypass: the public key is what names the organization
+        WidgetKey.unscoped.select_related(  # tenant-bypass: the public key is what names the organization
+            "organization", "agent"
+        )
+        .filter(key=key)
+        .first()
+    )
 
 
 def widget_secret_get(*, organization: Organization) -> WidgetSecret:

@@ -240,9 +240,9 @@ def widget_socket_authenticate(*, token: str, origin: str, ip: str) -> SocketAdm
         return SocketAdmission(None, protocol.CLOSE_FORBIDDEN)
     session_id, organization_id = parse_object_id(claims.session_id), parse_object_id(claims.organization_id)
     session = (
-        WidgetSession.unscoped.select_related(
+        WidgetSession.unscoped.select_related(  # tenant-bypass: the signed token names the session and its organization
             "organization", "widget_key", "agent", "conversation"
-        )  # tenant-bypass: the signed token names the session and its organization
+        )
         .filter(pk=session_id, organization_id=organization_id)
         .first()
         if session_id and organization_id
