@@ -418,3 +418,26 @@ def test_handoff_tool_ends_the_session_after_the_spoken_reply(daphne_server, ten
     }  # fmt: skip
     call = Call.unscoped.get(call_sid=answered.call_sid)
     assert (call.outcome, call.handoff_source) == ("handoff", "agent")
+
+
+def test_a_number_paused_or_an_organization_suspended_after_answering_refuses_the_relay(
+    daphne_server, tenant, fake_openai
+):
+    from accounts.services.organizations import organization_set_suspended
+    from channels_app.models import ChannelConnection
+
+    line = voice_line(tenant.organization, fake_openai.base_url)
+    paused = answer_call(daphne_server, line, "CA" + "4" * 31 + "f")
+    ChannelConnection.unscoped.filter(pk=line.pk).update(is_active=False)
+
+    async def status_of(answered: Any) -> int:
+        with pytest.raises(InvalidStatus) as refused:
+            await open_relay(answered)
+        return refused.value.response.status_code
+
+    assert asyncio.run(status_of(paused)) == 403
+
+    ChannelConnection.unscoped.filter(pk=line.pk).update(is_active=True)
+    suspended = answer_call(daphne_server, line, "CA" + "5" * 31 + "f")
+    organization_set_suspended(organization=tenant.organization, suspended=True)
+    assert asyncio.run(status_of(suspended)) == 403

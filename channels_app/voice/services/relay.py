@@ -80,6 +80,8 @@ def relay_session_open(*, token: str, url: str, signature: str) -> RelaySession 
     if (
         call is None
         or call.connection is None
+        or not call.connection.is_active  # paused or suspended after the call was answered
+        or call.organization.is_suspended
         or str(call.connection_id) != claims.connection_id
         or call.conversation is None
         or call.is_final
