@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from accounts.models import Organization
 from channels_app.models import ChannelConnection, TwilioAccount
 from channels_app.twilio.client import credentials_for
 
@@ -28,16 +29,22 @@ def connection_for_inbound(*, kind: str, address: str) -> ChannelConnection | No
     )
 
 
-def auth_tokens_for_account_sid(*, account_sid: str) -> list[str]:
+def auth_tokens_for_account_sid(*, account_sid: str, organization: Organization | None = None) -> list[str]:
     """Tokens that may have signed a webhook no connection claims (an unknown or removed
     number): those of the Twilio accounts registered under the AccountSid the request
-    names, and the platform token. Lets such requests still be told apart from forgeries."""
+    names, and the platform token. Lets such requests still be told apart from forgeries.
+
+    Any organization may register an account under any AccountSid, so a request about a
+    known object (a call whose number was since disconnected) passes its `organization`:
+    then only that organization's accounts count."""
     tokens = []
     if account_sid:
         accounts = TwilioAccount.unscoped.filter(  # tenant-bypass: only reads tokens to verify a signature; nothing is returned to the caller
             account_sid=account_sid
-        )[:MAX_ACCOUNTS_PER_SID]
-        tokens = [str(account.auth_token) for account in accounts if account.auth_token]
+        )
+        if organization is not None:
+            accounts = accounts.filter(organization=organization)
+        tokens = [str(account.auth_token) for account in accounts[:MAX_ACCOUNTS_PER_SID] if account.auth_token]
     platform = credentials_for(None)
     if platform is not None and platform.auth_token:
         tokens.append(platform.auth_token)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from twilio.request_validator import RequestValidator
 
+from accounts.models import Organization
 from channels_app.models import ChannelConnection
 from channels_app.twilio.client import twilio_auth_tokens_for
 from channels_app.twilio.selectors import auth_tokens_for_account_sid
@@ -53,8 +54,9 @@ def connection_request_valid(*, request: HttpRequest, connection: ChannelConnect
     return request_signature_valid(request=request, auth_tokens=twilio_auth_tokens_for(connection))
 
 
-def unrouted_request_valid(*, request: HttpRequest) -> bool:
-    """Check a webhook that names no known connection (unknown number, unknown MessageSid)
-    with the tokens of the AccountSid it carries, or the platform token."""
-    tokens = auth_tokens_for_account_sid(account_sid=request.POST.get("AccountSid", ""))
+def unrouted_request_valid(*, request: HttpRequest, organization: Organization | None = None) -> bool:
+    """Check a webhook that names no known connection (unknown number, unknown MessageSid,
+    a call whose number was disconnected) with the tokens of the AccountSid it carries —
+    only `organization`'s when given — or the platform token."""
+    tokens = auth_tokens_for_account_sid(account_sid=request.POST.get("AccountSid", ""), organization=organization)
     return request_signature_valid(request=request, auth_tokens=tokens)

@@ -7,23 +7,10 @@ from django.db.models import QuerySet
 from accounts.models import Organization
 from agents.models import Agent, AgentVersion, Message
 from agents.selectors import agent_published_version
-from channels_app.models import ChannelConnection, TwilioAccount
-from channels_app.twilio.client import credentials_for
+from channels_app.models import ChannelConnection
 from channels_app.voice.config import VoiceSettings
 from channels_app.voice.models import Call
 from myagent.lookups import get_or_404
-
-
-def voice_connection_for_number(*, number: str) -> ChannelConnection | None:
-    """The active voice connection for a dialled number (webhooks route by it)."""
-    if not number:
-        return None
-    connections = ChannelConnection.unscoped  # tenant-bypass: webhooks route by number before a tenant is known
-    return (
-        connections.select_related("organization", "agent", "twilio_account")
-        .filter(kind=ChannelConnection.Kind.VOICE, address=number, is_active=True)
-        .first()
-    )
 
 
 def call_for_sid(*, call_sid: str) -> Call | None:
@@ -36,30 +23,6 @@ def call_for_sid(*, call_sid: str) -> Call | None:
         .filter(call_sid=call_sid)
         .first()
     )
-
-
-def twilio_auth_tokens(
-    *, connection: ChannelConnection | None, account_sid: str = "", organization: Organization | None = None
-) -> list[str]:
-    """Auth tokens that may have signed a request about this connection.
-
-    With a connection, only its account's token (or the platform's when it has none). A
-    request for an unknown number can only be trusted with a token of the account it
-    claims to come from, or the platform token. A request about a known call whose number
-    was since disconnected passes that call's `organization`: only its own accounts count,
-    as any organization may register an account under any AccountSid.
-    """
-    if connection is not None:
-        credentials = credentials_for(connection.twilio_account)
-        return [credentials.auth_token] if credentials else []
-    accounts = TwilioAccount.unscoped.filter(account_sid=account_sid)  # tenant-bypass: only to verify a signature
-    if organization is not None:
-        accounts = accounts.filter(organization=organization)
-    tokens = [str(account.auth_token) for account in accounts] if account_sid else []
-    platform = credentials_for(None)
-    if platform is not None:
-        tokens.append(platform.auth_token)
-    return tokens
 
 
 def call_list(*, organization: Organization, filters: dict[str, Any] | None = None) -> QuerySet[Call]:

@@ -9,10 +9,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from channels_app.twilio.signatures import request_signature_valid
+from channels_app.models import ChannelConnection
+from channels_app.twilio.selectors import connection_for_inbound
+from channels_app.twilio.signatures import connection_request_valid, unrouted_request_valid
 from channels_app.twilio.twiml import hangup_twiml
 from channels_app.voice.models import Call
-from channels_app.voice.selectors import call_for_sid, twilio_auth_tokens, voice_connection_for_number
+from channels_app.voice.selectors import call_for_sid
 from channels_app.voice.services.calls import call_answer, call_relay_ended, call_status_update
 from channels_app.voice.services.gather import call_gather_reply
 
@@ -29,21 +31,24 @@ def _signed_call(request: HttpRequest) -> tuple[bool, Call | None]:
     known call whose number was disconnected, only its own organization's accounts count).
     """
     call = call_for_sid(call_sid=request.POST.get("CallSid", ""))
-    tokens = twilio_auth_tokens(
-        connection=call.connection if call else None,
-        account_sid=request.POST.get("AccountSid", ""),
-        organization=call.organization if call else None,
-    )
-    return request_signature_valid(request=request, auth_tokens=tokens), call
+    if call is not None and call.connection is not None:
+        return connection_request_valid(request=request, connection=call.connection), call
+    return unrouted_request_valid(request=request, organization=call.organization if call else None), call
 
 
 @csrf_exempt
 @require_POST
 def incoming_call_webhook(request: HttpRequest) -> HttpResponse:
-    connection = voice_connection_for_number(number=request.POST.get("To", ""))
-    tokens = twilio_auth_tokens(connection=connection, account_sid=request.POST.get("AccountSid", ""))
-    if not request_signature_valid(request=request, auth_tokens=tokens):
+    connection = connection_for_inbound(kind=ChannelConnection.Kind.VOICE, address=request.POST.get("To", ""))
+    signed = (
+        connection_request_valid(request=request, connection=connection)
+        if connection is not None
+        else unrouted_request_valid(request=request)
+    )
+    if not signed:
         return HttpResponseForbidden()
+    if connection is not None and not connection.is_active:
+        connection = None  # a paused number is answered like an unknown one: apology, hang up
     call_sid = request.POST.get("CallSid", "")
     if not call_sid:  # every call would share one row keyed on ""
         return HttpResponseBadRequest("CallSid is required.")

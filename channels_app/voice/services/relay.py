@@ -21,12 +21,12 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from agents.services.conversations import conversation_reply_stream
-from channels_app.twilio.client import credentials_for
+from channels_app.twilio.client import credentials_for, twilio_auth_tokens_for
 from channels_app.twilio.signatures import is_valid_signature
 from channels_app.voice.config import TRANSFER_LINES, VoiceSettings, line
 from channels_app.voice.models import Call
 from channels_app.voice.relay_tokens import relay_token_verify
-from channels_app.voice.selectors import call_for_sid, call_voice_settings, twilio_auth_tokens
+from channels_app.voice.selectors import call_for_sid, call_voice_settings
 from channels_app.voice.services.calls import (
     PARAM_CONNECTION,
     PARAM_SESSION,
@@ -89,7 +89,7 @@ def relay_session_open(*, token: str, url: str, signature: str) -> RelaySession 
     ):
         return None
     if not is_valid_signature(
-        auth_tokens=twilio_auth_tokens(connection=call.connection), url=url, params={}, signature=signature
+        auth_tokens=twilio_auth_tokens_for(call.connection), url=url, params={}, signature=signature
     ):
         return None
     settings = call_voice_settings(call=call)
