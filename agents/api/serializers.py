@@ -7,6 +7,7 @@ from rest_framework import serializers
 from agents.models import Agent, AgentVersion, Channel, Conversation, Message, ProviderCredential
 from agents.services.agents import agent_validate
 from agents.tools import available_tools
+from myagent.lookups import find_by_id
 
 
 class ProviderCredentialSerializer(serializers.ModelSerializer):
@@ -53,10 +54,7 @@ class AgentSerializer(serializers.ModelSerializer):
         if value in (None, ""):
             return None
         organization = self.context["organization"]
-        from myagent.lookups import parse_object_id
-
-        object_id = parse_object_id(value)
-        credential = organization.providercredentials.filter(pk=object_id).first() if object_id else None
+        credential = find_by_id(organization.providercredentials.all(), value)
         if credential is None:
             raise serializers.ValidationError("Unknown credential.")
         return credential

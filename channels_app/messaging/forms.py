@@ -18,7 +18,7 @@ from channels_app.messaging.validators import (
 )
 from channels_app.models import ChannelConnection
 from channels_app.twilio.client import credentials_for
-from myagent.lookups import parse_object_id
+from myagent.lookups import find_by_id
 
 PLATFORM_ACCOUNT = ""
 
@@ -84,8 +84,7 @@ class ChannelConnectionForm(forms.Form):
         self.fields["twilio_account"].choices = accounts  # type: ignore[attr-defined]
 
     def clean_agent(self) -> Any:
-        object_id = parse_object_id(self.cleaned_data["agent"])
-        agent = self.organization.agents.filter(pk=object_id).first() if object_id else None
+        agent = find_by_id(self.organization.agents.all(), self.cleaned_data["agent"])
         if agent is None:
             raise forms.ValidationError(_("Choose one of your agents."))
         return agent
@@ -94,8 +93,7 @@ class ChannelConnectionForm(forms.Form):
         value = self.cleaned_data.get("twilio_account") or PLATFORM_ACCOUNT
         if value == PLATFORM_ACCOUNT:
             return None
-        object_id = parse_object_id(value)
-        account = self.organization.twilioaccounts.filter(pk=object_id).first() if object_id else None
+        account = find_by_id(self.organization.twilioaccounts.all(), value)
         if account is None:
             raise forms.ValidationError(_("Choose one of your Twilio accounts."))
         return account

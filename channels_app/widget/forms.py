@@ -11,7 +11,7 @@ from accounts.models import Organization
 from channels_app.widget.models import WidgetKey, WidgetSession
 from channels_app.widget.services.keys import widget_key_validate
 from channels_app.widget.theme import MAX_LENGTHS, POSITIONS, THEME_KEYS
-from myagent.lookups import parse_object_id
+from myagent.lookups import find_by_id
 
 DEFAULT_PRIMARY_COLOR = "#2563eb"  # the widget's own default
 POSITION_LABELS = {"right": _("Bottom right"), "left": _("Bottom left")}
@@ -45,8 +45,7 @@ class WidgetKeyForm(forms.Form):
         ]
 
     def clean_agent(self) -> Any:
-        object_id = parse_object_id(self.cleaned_data["agent"])
-        agent = self.organization.agents.filter(pk=object_id).first() if object_id else None
+        agent = find_by_id(self.organization.agents.all(), self.cleaned_data["agent"])
         if agent is None:
             raise forms.ValidationError(_("Choose one of your agents."))
         return agent

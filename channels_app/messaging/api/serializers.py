@@ -15,7 +15,7 @@ from channels_app.messaging.validators import (
 )
 from channels_app.models import ChannelConnection, TwilioAccount
 from channels_app.twilio.public_urls import all_webhook_urls, webhook_urls_for
-from myagent.lookups import parse_object_id
+from myagent.lookups import find_by_id
 
 
 class TwilioAccountSerializer(serializers.Serializer):
@@ -92,8 +92,7 @@ class ChannelConnectionSerializer(serializers.Serializer):
         return data
 
     def validate_agent(self, value: str) -> Any:
-        object_id = parse_object_id(value)
-        agent = self.context["organization"].agents.filter(pk=object_id).first() if object_id else None
+        agent = find_by_id(self.context["organization"].agents.all(), value)
         if agent is None:
             raise serializers.ValidationError(_("Unknown agent."))
         return agent
@@ -101,8 +100,7 @@ class ChannelConnectionSerializer(serializers.Serializer):
     def validate_twilio_account(self, value: str | None) -> Any:
         if value in (None, ""):
             return None
-        object_id = parse_object_id(value)
-        account = self.context["organization"].twilioaccounts.filter(pk=object_id).first() if object_id else None
+        account = find_by_id(self.context["organization"].twilioaccounts.all(), value)
         if account is None:
             raise serializers.ValidationError(_("Unknown Twilio account."))
         return account

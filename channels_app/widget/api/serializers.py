@@ -9,7 +9,7 @@ from channels_app.widget.origins import MAX_ORIGINS
 from channels_app.widget.services.keys import widget_key_validate
 from channels_app.widget.snippets import widget_snippet
 from channels_app.widget.theme import theme_public
-from myagent.lookups import parse_object_id
+from myagent.lookups import find_by_id
 
 
 class WidgetKeySerializer(serializers.Serializer):
@@ -41,8 +41,7 @@ class WidgetKeySerializer(serializers.Serializer):
 
     def validate_agent(self, value: str) -> Any:
         organization = self.context["organization"]
-        object_id = parse_object_id(value)
-        agent = organization.agents.filter(pk=object_id).first() if object_id else None
+        agent = find_by_id(organization.agents.all(), value)
         if agent is None:
             raise serializers.ValidationError("Unknown agent.")
         return agent
