@@ -67,7 +67,8 @@ class Agent(TenantModel):
     language = models.CharField(_("language"), max_length=8, default="es")
     memory_window = models.PositiveIntegerField(_("memory window (messages)"), default=20)
     tools = models.JSONField(_("enabled tools"), default=list, blank=True)
-    knowledge_sources = models.JSONField(_("knowledge sources"), default=list, blank=True)
+    # Ids of this organization's knowledge bases the agent retrieves from (integrations.knowledge).
+    knowledge_bases = models.JSONField(_("knowledge bases"), default=list, blank=True)
     handoff_phone_number = models.CharField(_("handoff phone number"), max_length=20, blank=True)
     voice = models.JSONField(_("voice settings"), default=dict, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
@@ -102,7 +103,7 @@ SNAPSHOT_FIELDS = (
     "language",
     "memory_window",
     "tools",
-    "knowledge_sources",
+    "knowledge_bases",
     "handoff_phone_number",
     "voice",
 )
@@ -218,6 +219,10 @@ class Message(TenantModel):
     first_token_at = models.DateTimeField(null=True, blank=True)
     llm_done_at = models.DateTimeField(null=True, blank=True)
     reply_sent_at = models.DateTimeField(null=True, blank=True)
+    # Durations in milliseconds per stage of the turn that produced this reply (keys as in
+    # `agents.services.turns.Stage`), written once when the turn ends so analytics can
+    # aggregate without recomputing from timestamps.
+    stages_ms = models.JSONField(default=dict, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

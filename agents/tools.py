@@ -1,7 +1,9 @@
 """Tools an agent may call. Each returns text for the model; results are untrusted data.
 
-Built-ins live here; the integrations app registers HTTP/document tools through
-`register()`. A tool never raises into the engine: failures become a result string.
+Built-ins live here. Tenant tools (HTTP tools, MCP tools: `integrations.tools`) are
+found through resolvers registered with `register_resolver()`; `agent_tools()` is what
+the engine calls to get every tool an agent version may use. A tool never raises into
+the engine: failures become a result string.
 """
 
 from __future__ import annotations
@@ -20,6 +22,15 @@ class ToolContext:
     organization_id: str
     conversation_id: str
     agent_version_snapshot: dict[str, Any]
+    # Who the agent is talking to, from the conversation (never from the model's arguments):
+    # tools inject these server-side, e.g. `{{contact.phone}}` in an HTTP tool's template.
+    channel: str = ""
+    contact_id: str = ""
+    contact_external_id: str = ""
+    contact_name: str = ""
+    # True when the channel proved who the person is (phone number, HMAC widget identity,
+    # API caller); `write` tools run only then.
+    identity_verified: bool = False
     # Side effects the channel must act on (e.g. a voice call hand-off), set by tools.
     signals: dict[str, Any] = field(default_factory=dict)
 
@@ -34,6 +45,8 @@ class Tool:
     description: str
     parameters: dict[str, Any]
     handler: ToolHandler
+    # Slow tools get a holding message (messaging) or a filler sentence (voice) first.
+    slow: bool = False
 
     def schema(self) -> dict[str, Any]:
         return {
@@ -56,6 +69,28 @@ def get_tool(name: str) -> Tool | None:
 
 def available_tools() -> list[Tool]:
     return list(_REGISTRY.values())
+
+
+# A resolver turns the names in an agent's `tools` list that are not built-ins (tenant
+# tool ids) into Tools for that organization; unknown names are left out.
+ToolResolver = Callable[[str, list[str]], list[Tool]]
+_RESOLVERS: list[ToolResolver] = []
+
+
+def register_resolver(resolver: ToolResolver) -> ToolResolver:
+    _RESOLVERS.append(resolver)
+    return resolver
+
+
+def agent_tools(*, organization_id: str, names: list[str]) -> list[Tool]:
+    """Every tool an agent version lists, built-ins first. Sync (resolvers may query the
+    database): call it off the event loop."""
+    tools = [tool for name in names if (tool := _REGISTRY.get(name))]
+    others = [name for name in names if name not in _REGISTRY]
+    if others:
+        for resolver in _RESOLVERS:
+            tools += resolver(organization_id, others)
+    return tools
 
 
 async def _current_datetime(context: ToolContext, arguments: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,7 +15,9 @@ class ApplicationError(Exception):
     code = "invalid"
     default_message = _("The request could not be processed.")
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, fields: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str | Promise | None = None, *, code: str | None = None, fields: dict[str, Any] | None = None
+    ):
         self.message = str(message or self.default_message)
         if code:
             self.code = code

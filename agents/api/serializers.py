@@ -28,7 +28,7 @@ class AgentSerializer(serializers.ModelSerializer):
     tools = serializers.ListField(
         child=serializers.ChoiceField(choices=[t.name for t in available_tools()]), required=False
     )
-    knowledge_sources = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
+    knowledge_bases = serializers.ListField(child=serializers.CharField(max_length=64), required=False)
     temperature = serializers.FloatField(min_value=0, max_value=2, required=False)
     max_output_tokens = serializers.IntegerField(min_value=1, max_value=32000, required=False)
     memory_window = serializers.IntegerField(min_value=0, max_value=200, required=False)
@@ -41,7 +41,7 @@ class AgentSerializer(serializers.ModelSerializer):
         fields = [
             "id", "name", "slug", "description", "model", "fallback_models", "credential", "instructions",
             "temperature", "max_output_tokens", "greeting", "language", "memory_window", "tools",
-            "knowledge_sources", "handoff_phone_number", "voice", "status", "published_version", "is_demo",
+            "knowledge_bases", "handoff_phone_number", "voice", "status", "published_version", "is_demo",
             "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "slug", "status", "published_version", "is_demo", "created_at", "updated_at"]
